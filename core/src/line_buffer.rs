@@ -1,0 +1,301 @@
+//! [`LineBuffer`]: lines joined by `\n` into datagrams of at most `N` bytes, sent through a
+//! [`Transport`].
+//!
+//! # Rules
+//!
+//! * A datagram holds whole lines joined by `\n`, with no leading or trailing newline, and is
+//!   never larger than the buffer's limit: `min(N, transport.max_datagram())`.
+//! * When the next line would not fit, the buffer is sent first (flush on size).
+//! * [`poll`](LineBuffer::poll) flushes every `interval` of the time the caller supplies (the
+//!   core has no clock): call it from a tick, a timer task or the main loop.
+//! * Measurements are formatted straight into the buffer; a line that cannot fit even an empty
+//!   buffer is dropped as `too_long`. A preformatted line given to
+//!   [`append`](LineBuffer::append) that is longer than the buffer is sent alone, or dropped as
+//!   `too_long` when it exceeds the transport's maximum datagram.
+//! * `WouldBlock` keeps the buffered datagram for a later retry; a line that then does not fit
+//!   is dropped as `backpressure`. A send error loses that datagram's lines (`send_failed`).
+//! * [`LineBuffer::unbuffered`] sends every line as its own datagram, like spectator-py without
+//!   a buffer.
+//!
+//! Nothing here allocates, blocks or panics.
+
+use core::time::Duration;
+
+use crate::measurement::{Measurement, Sink};
+use crate::stats::Stats;
+use crate::transport::{Transport, TransportError};
+use crate::warn::warning;
+
+/// The default interval between time-based flushes, as in spectator-py.
+pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
+
+/// A fixed-capacity datagram assembler in front of a [`Transport`].
+///
+/// ```
+/// use spectator_core::{LineBuffer, MemoryTransport};
+/// let mut buf: LineBuffer<MemoryTransport<256, 8>, 16> = LineBuffer::new(MemoryTransport::new());
+/// buf.append("c:a:1");
+/// buf.append("c:bb:22"); // 5 + 1 + 7 = 13 bytes: fits
+/// buf.append("c:c:3"); // would make 19 > 16: the first two are sent first
+/// buf.flush().unwrap();
+/// let sent: heapless::Vec<&[u8], 4> = buf.transport().datagrams().collect();
+/// assert_eq!(sent, [&b"c:a:1\nc:bb:22"[..], &b"c:c:3"[..]]);
+/// assert_eq!(buf.stats().lines_sent, 3);
+/// ```
+#[derive(Debug)]
+pub struct LineBuffer<T, const N: usize> {
+    transport: T,
+    buf: heapless::Vec<u8, N>,
+    lines: u32,
+    limit: usize,
+    each_line: bool,
+    interval: Duration,
+    next_flush: Option<Duration>,
+    stats: Stats,
+}
+
+impl<T: Transport, const N: usize> LineBuffer<T, N> {
+    /// A buffer that flushes on size and on [`poll`](Self::poll) every 5 seconds.
+    pub fn new(transport: T) -> Self {
+        let limit = N.min(transport.max_datagram());
+        Self {
+            transport,
+            buf: heapless::Vec::new(),
+            lines: 0,
+            limit,
+            each_line: false,
+            interval: DEFAULT_FLUSH_INTERVAL,
+            next_flush: None,
+            stats: Stats::default(),
+        }
+    }
+
+    /// A sink that sends every line as its own datagram; `N` bounds the line length.
+    pub fn unbuffered(transport: T) -> Self {
+        let mut b = Self::new(transport);
+        b.each_line = true;
+        b
+    }
+
+    /// Sets the interval of time-based flushes (see [`poll`](Self::poll)).
+    pub fn with_flush_interval(mut self, interval: Duration) -> Self {
+        self.interval = interval;
+        self
+    }
+
+    /// Lowers the datagram limit below `N` (e.g. 1472 for an Ethernet MTU). It never rises
+    /// above `N` or the transport's maximum datagram.
+    pub fn with_max_datagram(mut self, max: usize) -> Self {
+        self.limit = max.min(N).min(self.transport.max_datagram());
+        self
+    }
+
+    /// The largest datagram this buffer sends.
+    pub fn max_datagram(&self) -> usize {
+        self.limit
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// The transport, mutably (for example to poll a network stack).
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.transport
+    }
+
+    /// Gives back the transport; buffered lines are discarded (flush first).
+    pub fn into_transport(self) -> T {
+        self.transport
+    }
+
+    /// Delivery and drop counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The buffered, unsent datagram.
+    pub fn pending(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// How many lines are buffered.
+    pub fn pending_lines(&self) -> u32 {
+        self.lines
+    }
+
+    /// Formats `m` into the buffer, flushing first when it would not fit.
+    pub fn record(&mut self, m: &Measurement<'_>) {
+        if self.try_write(m) || (self.make_room() && self.try_write(m)) {
+            self.lines += 1;
+            self.after_append();
+        } else if self.buf.is_empty() {
+            self.drop_too_long();
+        }
+    }
+
+    /// Appends a preformatted line (no `\n`, not empty): buffered, or sent alone when longer
+    /// than the buffer, or dropped when longer than the transport's maximum datagram.
+    pub fn append(&mut self, line: &str) {
+        let bytes = line.as_bytes();
+        if bytes.is_empty() || bytes.contains(&b'\n') {
+            self.stats.dropped.invalid += 1;
+            warning!(
+                "spectator::line_buffer",
+                "dropped a line that is empty or has a newline"
+            );
+        } else if bytes.len() > self.limit {
+            self.send_alone(bytes);
+        } else if self.try_push(bytes) || (self.make_room() && self.try_push(bytes)) {
+            self.lines += 1;
+            self.after_append();
+        }
+    }
+
+    /// Sends the buffered lines now, if any. `WouldBlock` keeps them for a later try.
+    pub fn flush(&mut self) -> nb::Result<(), T::Error> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        match self.transport.send(&self.buf) {
+            Ok(()) => {
+                self.stats.datagrams_sent += 1;
+                self.stats.bytes_sent += self.buf.len() as u64;
+                self.stats.lines_sent += u64::from(self.lines);
+                self.clear();
+                Ok(())
+            }
+            Err(nb::Error::WouldBlock) => Err(nb::Error::WouldBlock),
+            Err(nb::Error::Other(e)) => {
+                self.stats.send_errors += 1;
+                self.stats.dropped.send_failed += u64::from(self.lines);
+                warning!(
+                    "spectator::line_buffer",
+                    "send failed ({:?}), {} lines lost",
+                    e.kind(),
+                    self.lines
+                );
+                self.clear();
+                Err(nb::Error::Other(e))
+            }
+        }
+    }
+
+    /// Time-based flushing: flushes when `now` has reached the next deadline, then schedules
+    /// the following one `interval` later. `now` is any monotonic time (e.g. since boot); the
+    /// first call only schedules.
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use spectator_core::{LineBuffer, MemoryTransport};
+    /// let mut buf: LineBuffer<MemoryTransport<64, 4>, 64> =
+    ///     LineBuffer::new(MemoryTransport::new()).with_flush_interval(Duration::from_secs(5));
+    /// buf.poll(Duration::from_secs(100));
+    /// buf.append("c:x:1");
+    /// buf.poll(Duration::from_secs(104));
+    /// assert!(buf.transport().is_empty());
+    /// buf.poll(Duration::from_secs(105));
+    /// assert_eq!(buf.transport().len(), 1);
+    /// ```
+    pub fn poll(&mut self, now: Duration) -> nb::Result<(), T::Error> {
+        match self.next_flush {
+            Some(deadline) if now < deadline => Ok(()),
+            Some(_) => {
+                self.next_flush = now.checked_add(self.interval);
+                self.flush()
+            }
+            None => {
+                self.next_flush = now.checked_add(self.interval);
+                Ok(())
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.buf.clear();
+        self.lines = 0;
+    }
+
+    /// Writes `m` (after a separator) within the limit; on failure the buffer is unchanged.
+    #[inline]
+    fn try_write(&mut self, m: &Measurement<'_>) -> bool {
+        let start = self.buf.len();
+        let sep_ok = start == 0 || self.buf.push(b'\n').is_ok();
+        if sep_ok && m.write_to(&mut self.buf).is_ok() && self.buf.len() <= self.limit {
+            return true;
+        }
+        self.buf.truncate(start);
+        false
+    }
+
+    #[inline]
+    fn try_push(&mut self, line: &[u8]) -> bool {
+        let sep = usize::from(!self.buf.is_empty());
+        if self.buf.len() + sep + line.len() > self.limit {
+            return false;
+        }
+        if sep == 1 {
+            let _ = self.buf.push(b'\n');
+        }
+        self.buf.extend_from_slice(line).is_ok()
+    }
+
+    /// Sends the buffer to make room; false when nothing was freed (empty or would block).
+    fn make_room(&mut self) -> bool {
+        if self.buf.is_empty() {
+            return false;
+        }
+        match self.flush() {
+            Ok(()) | Err(nb::Error::Other(_)) => true,
+            Err(nb::Error::WouldBlock) => {
+                self.stats.dropped.backpressure += 1;
+                false
+            }
+        }
+    }
+
+    fn after_append(&mut self) {
+        if self.each_line || self.buf.len() == self.limit {
+            let _ = self.flush();
+        }
+    }
+
+    fn drop_too_long(&mut self) {
+        self.stats.dropped.too_long += 1;
+        warning!(
+            "spectator::line_buffer",
+            "dropped a line longer than the {}-byte limit",
+            self.limit
+        );
+    }
+
+    fn send_alone(&mut self, line: &[u8]) {
+        if line.len() > self.transport.max_datagram() {
+            return self.drop_too_long();
+        }
+        if let Err(nb::Error::WouldBlock) = self.flush() {
+            self.stats.dropped.backpressure += 1;
+            return;
+        }
+        match self.transport.send(line) {
+            Ok(()) => {
+                self.stats.datagrams_sent += 1;
+                self.stats.bytes_sent += line.len() as u64;
+                self.stats.lines_sent += 1;
+            }
+            Err(nb::Error::WouldBlock) => self.stats.dropped.backpressure += 1,
+            Err(nb::Error::Other(_)) => {
+                self.stats.send_errors += 1;
+                self.stats.dropped.send_failed += 1;
+            }
+        }
+    }
+}
+
+impl<T: Transport, const N: usize> Sink for LineBuffer<T, N> {
+    #[inline]
+    fn record(&mut self, measurement: &Measurement<'_>) {
+        LineBuffer::record(self, measurement);
+    }
+}

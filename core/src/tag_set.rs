@@ -1,0 +1,293 @@
+//! [`TagSet`]: the merge rules of tags, independent of where an id is stored (spec §3.2–3.4).
+//!
+//! A `TagSet` borrows the key and value text and holds at most `T` tags. It applies
+//! spectator-py's rules in the order a caller feeds it:
+//!
+//! * [`TagSet::apply_user`]: user tags, dict semantics (a repeated key: the last value wins), then
+//!   validation (a tag whose key or final value is empty is dropped, and the set remembers that
+//!   a warning is due);
+//! * [`TagSet::apply_common`]: extra common tags, validated silently, overriding user tags;
+//! * [`TagSet::apply_env`]: `nf.container` / `nf.process` values from the environment, trimmed,
+//!   ignored when blank, overriding both.
+//!
+//! [`TagSet::sort`] then orders the tags by their original, unsanitized key (byte order, which
+//! is Python's code-point order), and [`write_id`] renders `name,k=v,…` with sanitizing.
+
+use crate::sanitize::write_sanitized;
+use crate::write::{all_or_nothing, LineWrite, Overflow};
+
+/// The common tag set from `NETFLIX_CONTAINER_NAME` / `TITUS_CONTAINER_NAME`.
+pub const CONTAINER_TAG: &str = "nf.container";
+/// The common tag set from `NETFLIX_PROCESS_NAME`.
+pub const PROCESS_TAG: &str = "nf.process";
+
+/// More tags than the set's capacity `T`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct TooManyTags;
+
+/// Extra common tags and environment values merged into every id a registry builds (§3.4).
+///
+/// ```
+/// use spectator_core::CommonTags;
+/// let common = CommonTags { extra: &[("app", "www")], container: Some(" main "), process: None };
+/// # let _ = common;
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CommonTags<'a> {
+    /// `Config.extra_common_tags`: empty keys or values are dropped silently.
+    pub extra: &'a [(&'a str, &'a str)],
+    /// The container name (first non-blank of `NETFLIX_CONTAINER_NAME`, `TITUS_CONTAINER_NAME`).
+    pub container: Option<&'a str>,
+    /// The process name (`NETFLIX_PROCESS_NAME`).
+    pub process: Option<&'a str>,
+}
+
+impl<'a> CommonTags<'a> {
+    /// The first candidate that is not blank once trimmed, trimmed.
+    ///
+    /// ```
+    /// use spectator_core::CommonTags;
+    /// assert_eq!(CommonTags::first_non_blank([Some("  "), None, Some(" b ")]), Some("b"));
+    /// ```
+    pub fn first_non_blank<I: IntoIterator<Item = Option<&'a str>>>(
+        candidates: I,
+    ) -> Option<&'a str> {
+        candidates
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .find(|s| !s.is_empty())
+    }
+}
+
+/// Tags being merged, borrowed, at most `T` of them.
+///
+/// ```
+/// use spectator_core::TagSet;
+/// let mut set: TagSet<'_, 4> = TagSet::new();
+/// set.apply_user(&[("b", "2"), ("a", "1"), ("b", "")]).unwrap();
+/// assert!(set.dropped_any());
+/// set.sort();
+/// assert_eq!(set.as_slice(), &[("a", "1")]);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct TagSet<'a, const T: usize> {
+    tags: heapless::Vec<(&'a str, &'a str), T>,
+    dropped: bool,
+}
+
+impl<'a, const T: usize> TagSet<'a, T> {
+    /// An empty set.
+    pub const fn new() -> Self {
+        Self {
+            tags: heapless::Vec::new(),
+            dropped: false,
+        }
+    }
+
+    /// A set holding tags that are already valid, such as those of an existing id.
+    pub fn from_valid<I: IntoIterator<Item = (&'a str, &'a str)>>(
+        tags: I,
+    ) -> Result<Self, TooManyTags> {
+        let mut set = Self::new();
+        for (k, v) in tags {
+            set.set(k, v)?;
+        }
+        Ok(set)
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        self.tags.iter().position(|(k, _)| *k == key)
+    }
+
+    /// Sets `key` to `value`, replacing an existing value.
+    fn set(&mut self, key: &'a str, value: &'a str) -> Result<(), TooManyTags> {
+        match self.position(key) {
+            Some(i) => {
+                if let Some(slot) = self.tags.get_mut(i) {
+                    slot.1 = value;
+                }
+                Ok(())
+            }
+            None => self.tags.push((key, value)).map_err(|_| TooManyTags),
+        }
+    }
+
+    fn remove(&mut self, key: &str) {
+        if let Some(i) = self.position(key) {
+            self.tags.swap_remove(i);
+        }
+    }
+
+    /// Merges user tags like `dict.update` followed by validation.
+    ///
+    /// A key's last value wins; a key whose last value is empty, and an empty key, end up absent,
+    /// and [`dropped_any`](Self::dropped_any) becomes true.
+    pub fn apply_user(&mut self, tags: &[(&'a str, &'a str)]) -> Result<(), TooManyTags> {
+        for (i, &(k, v)) in tags.iter().enumerate() {
+            if k.is_empty() {
+                self.dropped = true;
+            } else if v.is_empty() {
+                self.remove(k);
+                let overridden = tags
+                    .get(i + 1..)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|t| t.0 == k);
+                self.dropped |= !overridden;
+            } else {
+                self.set(k, v)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Merges already-validated common tags: empty keys or values are skipped silently and do
+    /// not remove anything.
+    pub fn apply_common(&mut self, tags: &[(&'a str, &'a str)]) -> Result<(), TooManyTags> {
+        for &(k, v) in tags {
+            if !k.is_empty() && !v.is_empty() {
+                self.set(k, v)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Merges the environment tags: `nf.container` and `nf.process`, trimmed, when not blank.
+    pub fn apply_env(
+        &mut self,
+        container: Option<&'a str>,
+        process: Option<&'a str>,
+    ) -> Result<(), TooManyTags> {
+        for (key, value) in [(CONTAINER_TAG, container), (PROCESS_TAG, process)] {
+            if let Some(v) = CommonTags::first_non_blank([value]) {
+                self.set(key, v)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Merges all of `common`: extra tags, then the environment tags.
+    pub fn apply_common_tags(&mut self, common: &CommonTags<'a>) -> Result<(), TooManyTags> {
+        self.apply_common(common.extra)?;
+        self.apply_env(common.container, common.process)
+    }
+
+    /// Orders tags by their original key (byte order).
+    pub fn sort(&mut self) {
+        self.tags.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    }
+
+    /// The tags, in the order they are (sorted after [`sort`](Self::sort)).
+    pub fn as_slice(&self) -> &[(&'a str, &'a str)] {
+        &self.tags
+    }
+
+    /// Whether user tags were dropped for an empty key or value (a warning is due).
+    pub fn dropped_any(&self) -> bool {
+        self.dropped
+    }
+}
+
+/// Renders `name,k=v,…` with every part sanitized, tags in the order given (all or nothing).
+///
+/// ```
+/// let mut out: heapless::String<32> = heapless::String::new();
+/// spectator_core::tag_set::write_id(&mut out, "req count", [("é", "1"), ("z", "2")]).unwrap();
+/// assert_eq!(out.as_str(), "req_count,é=1,z=2".replace('é', "_"));
+/// ```
+pub fn write_id<'t, W, I>(out: &mut W, name: &str, tags: I) -> Result<(), Overflow>
+where
+    W: LineWrite + ?Sized,
+    I: IntoIterator<Item = (&'t str, &'t str)>,
+{
+    all_or_nothing(out, |out| {
+        write_sanitized(out, name)?;
+        for (k, v) in tags {
+            out.push_ascii(b',')?;
+            write_sanitized(out, k)?;
+            out.push_ascii(b'=')?;
+            write_sanitized(out, v)?;
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn merged(
+        user: &[(&'static str, &'static str)],
+        common: CommonTags<'static>,
+    ) -> TagSet<'static, 8> {
+        let mut set = TagSet::new();
+        set.apply_user(user).unwrap();
+        set.apply_common_tags(&common).unwrap();
+        set.sort();
+        set
+    }
+
+    #[test]
+    fn user_tags_follow_dict_semantics() {
+        let set = merged(&[("a", "1"), ("a", "2")], CommonTags::default());
+        assert_eq!(set.as_slice(), &[("a", "2")]);
+        assert!(!set.dropped_any());
+        let set = merged(&[("a", ""), ("a", "1")], CommonTags::default());
+        assert_eq!(set.as_slice(), &[("a", "1")]);
+        assert!(
+            !set.dropped_any(),
+            "the empty value was overridden, Python sees a valid dict"
+        );
+        let set = merged(&[("a", "1"), ("a", "")], CommonTags::default());
+        assert_eq!(set.as_slice(), &[]);
+        assert!(set.dropped_any());
+        let set = merged(&[("", "1"), (" ", " ")], CommonTags::default());
+        assert_eq!(set.as_slice(), &[(" ", " ")]);
+        assert!(set.dropped_any());
+    }
+
+    #[test]
+    fn precedence_is_user_then_extra_then_env() {
+        let common = CommonTags {
+            extra: &[("nf.process", "cfg"), ("app", "www"), ("empty", "")],
+            container: Some("  "),
+            process: Some(" my proc/1 "),
+        };
+        let set = merged(&[("app", "user"), ("empty", "kept"), ("x", "y")], common);
+        assert_eq!(
+            set.as_slice(),
+            &[
+                ("app", "www"),
+                ("empty", "kept"),
+                ("nf.process", "my proc/1"),
+                ("x", "y")
+            ]
+        );
+        let mut out: heapless::String<64> = heapless::String::new();
+        write_id(&mut out, "n", set.as_slice().iter().copied()).unwrap();
+        assert_eq!(out, "n,app=www,empty=kept,nf.process=my_proc_1,x=y");
+    }
+
+    #[test]
+    fn sorting_uses_the_unsanitized_key() {
+        let set = merged(&[("z", "2"), ("é", "1")], CommonTags::default());
+        let mut out: heapless::String<64> = heapless::String::new();
+        write_id(&mut out, "x", set.as_slice().iter().copied()).unwrap();
+        assert_eq!(out, "x,z=2,_=1");
+        let set = merged(
+            &[("a_b", "3"), ("a.b", "2"), ("a b", "1")],
+            CommonTags::default(),
+        );
+        out.clear();
+        write_id(&mut out, "x", set.as_slice().iter().copied()).unwrap();
+        assert_eq!(out, "x,a_b=1,a.b=2,a_b=3");
+    }
+
+    #[test]
+    fn capacity_is_reported() {
+        let mut set: TagSet<'_, 1> = TagSet::new();
+        assert_eq!(set.apply_user(&[("a", "1"), ("b", "2")]), Err(TooManyTags));
+    }
+}

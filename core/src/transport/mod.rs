@@ -1,0 +1,98 @@
+//! [`Transport`]: where finished datagrams go.
+//!
+//! A transport sends one datagram per call, with an [`nb`] result: `WouldBlock` means "not now,
+//! try again" (a full smoltcp TX ring, a non-blocking socket), any other error means the datagram
+//! is lost. Errors expose a portable [`ErrorKind`], in the style of embedded-hal.
+//!
+//! Provided here: [`MemoryTransport`] (fixed-capacity spy for tests) and [`WriteTransport`]
+//! (newline-terminated lines to any [`embedded_io::Write`]: a UART, a file, a stream). The std
+//! adapter and the boards provide sockets.
+
+mod io_write;
+mod memory;
+
+pub use io_write::{WriteError, WriteTransport};
+pub use memory::{MemoryError, MemoryTransport};
+
+/// What went wrong in a transport, portably.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The datagram is larger than the transport can carry.
+    TooLarge,
+    /// No route to the destination, or it cannot be resolved.
+    NoRoute,
+    /// The socket is not connected, not bound, or the peer is gone.
+    NotConnected,
+    /// The transport ran out of memory or storage.
+    OutOfMemory,
+    /// Anything else.
+    Other,
+}
+
+/// An error of a [`Transport`].
+///
+/// ```
+/// use spectator_core::transport::{ErrorKind, TransportError};
+/// #[derive(Debug)]
+/// struct Unplugged;
+/// impl TransportError for Unplugged {
+///     fn kind(&self) -> ErrorKind { ErrorKind::NotConnected }
+/// }
+/// assert_eq!(Unplugged.kind(), ErrorKind::NotConnected);
+/// ```
+pub trait TransportError: core::fmt::Debug {
+    /// The portable kind of this error.
+    fn kind(&self) -> ErrorKind;
+}
+
+impl TransportError for core::convert::Infallible {
+    fn kind(&self) -> ErrorKind {
+        match *self {}
+    }
+}
+
+/// Sends datagrams: each call carries complete lines joined by `\n`, never a partial line.
+///
+/// ```
+/// use spectator_core::transport::{Transport, ErrorKind, TransportError};
+/// /// Counts datagrams and drops them.
+/// struct Null(u32);
+/// impl Transport for Null {
+///     type Error = core::convert::Infallible;
+///     fn send(&mut self, _datagram: &[u8]) -> nb::Result<(), Self::Error> {
+///         self.0 += 1;
+///         Ok(())
+///     }
+/// }
+/// let mut t = Null(0);
+/// t.send(b"c:x:1").unwrap();
+/// assert_eq!(t.0, 1);
+/// ```
+pub trait Transport {
+    /// The transport's error.
+    type Error: TransportError;
+
+    /// Sends one datagram.
+    fn send(&mut self, datagram: &[u8]) -> nb::Result<(), Self::Error>;
+
+    /// The largest datagram this transport can carry, in bytes (e.g. 1472 for UDP over an
+    /// Ethernet MTU with IPv4). Unbounded by default.
+    fn max_datagram(&self) -> usize {
+        usize::MAX
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for &mut T {
+    type Error = T::Error;
+
+    #[inline]
+    fn send(&mut self, datagram: &[u8]) -> nb::Result<(), Self::Error> {
+        (**self).send(datagram)
+    }
+
+    fn max_datagram(&self) -> usize {
+        (**self).max_datagram()
+    }
+}
