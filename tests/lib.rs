@@ -1,1 +1,31 @@
-//! Shared helpers for the conformance tests.
+//! Shared helpers for the conformance tests: a spy [`Sink`] that renders lines, and the
+//! location of the spectator-py oracle.
+
+use std::path::PathBuf;
+
+use spectator_core::{Measurement, Sink};
+
+/// A spy sink that renders every measurement it receives into a `String`.
+#[derive(Debug, Default)]
+pub struct Lines(pub Vec<String>);
+
+impl Sink for Lines {
+    fn record(&mut self, m: &Measurement<'_>) {
+        let mut line: heapless::String<16384> = heapless::String::new();
+        m.write_to(&mut line).expect("test lines fit 16 KiB");
+        self.0.push(line.as_str().to_owned());
+    }
+}
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The Python interpreter that has spectator-py 1.2.1: `SPECTATOR_PYTHON`, else the
+/// workspace's `.venv` made by `scripts/setup.sh`.
+pub fn oracle_python() -> PathBuf {
+    std::env::var_os("SPECTATOR_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".venv/bin/python"))
+}
