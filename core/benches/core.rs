@@ -1,1 +1,207 @@
-fn main() {}
+//! Hot-path benchmarks of `spectator-core`.
+//!
+//! Run with `cargo bench -p spectator-core`. Criterion measures every case first; then a small
+//! manual timing loop (5 runs of 1,000,000 iterations, the best run's mean) prints one
+//! `summary:` line per case with the figure in ns and, where the issue sets one, the ratio to
+//! the target:
+//!
+//! * formatting a two-tag counter line: at most 25 ns;
+//! * formatting a timer line with a float value: at most 50 ns.
+//!
+//! The other cases (parsing, buffering, building an id, sanitizing) are for information.
+//! Extra arguments go to criterion (e.g. a name filter); the summary is skipped when criterion
+//! only lists or smoke-tests the benchmarks (`--list`, `--test`).
+
+use std::convert::Infallible;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::Criterion;
+use spectator_core::parse::python::parse_protocol_line;
+use spectator_core::sanitize::write_sanitized;
+use spectator_core::{LineBuffer, Measurement, MeterId, MeterKind, Transport, Value};
+
+const NAME: &str = "server.numRequests";
+const TAGS: [(&str, &str); 2] = [("nf.app", "www"), ("status", "200")];
+const COUNTER_LINE: &str = "c:server.numRequests,nf.app=www,status=200:1";
+const TIMER_VALUE: f64 = 0.0123456789;
+const DIRTY_NAME: &str = "server requests/sec (café) #1";
+
+/// A transport that throws every datagram away, so a `LineBuffer` benchmark measures the
+/// append and the amortized flush only.
+struct Discard;
+
+impl Transport for Discard {
+    type Error = Infallible;
+
+    #[inline]
+    fn send(&mut self, datagram: &[u8]) -> nb::Result<(), Infallible> {
+        black_box(datagram);
+        Ok(())
+    }
+}
+
+type Id = MeterId<64, 4>;
+type Line = heapless::String<128>;
+
+/// Everything the cases need, built once outside the timed code.
+struct Fixture {
+    id: Id,
+    line: Line,
+    buffer: LineBuffer<Discard, 1472>,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let fixture = Self {
+            id: Id::new(NAME, &TAGS).expect("the id fits"),
+            line: Line::new(),
+            buffer: LineBuffer::new(Discard),
+        };
+        // Check once that the cases produce what they claim to measure.
+        let mut line = Line::new();
+        counter(&fixture.id).write_to(&mut line).unwrap();
+        assert_eq!(line, COUNTER_LINE);
+        line.clear();
+        timer(&fixture.id).write_to(&mut line).unwrap();
+        assert_eq!(
+            line,
+            "t:server.numRequests,nf.app=www,status=200:0.0123456789"
+        );
+        line.clear();
+        write_sanitized(&mut line, DIRTY_NAME).unwrap();
+        assert_eq!(line, "server_requests_sec__caf____1");
+        fixture
+    }
+}
+
+fn counter(id: &Id) -> Measurement<'_> {
+    Measurement::new(MeterKind::Counter, id.spectatord_id(), Value::Int(1))
+}
+
+fn timer(id: &Id) -> Measurement<'_> {
+    Measurement::new(
+        MeterKind::Timer,
+        id.spectatord_id(),
+        Value::Float(TIMER_VALUE),
+    )
+}
+
+// The timed steps. Inputs go through `black_box` so nothing is folded at compile time, and
+// outputs through `black_box` so nothing is optimized away.
+
+fn counter_line(f: &mut Fixture) {
+    let m = counter(&f.id);
+    f.line.clear();
+    let _ = black_box(&m).write_to(&mut f.line);
+    black_box(&f.line);
+}
+
+fn timer_line(f: &mut Fixture) {
+    let m = timer(&f.id);
+    f.line.clear();
+    let _ = black_box(&m).write_to(&mut f.line);
+    black_box(&f.line);
+}
+
+fn parse_python(_: &mut Fixture) {
+    let _ = black_box(parse_protocol_line(black_box(COUNTER_LINE)));
+}
+
+// `parse::spectatord` is not enabled in `core/src/parse/mod.rs` yet (`//TMP`). Once it is, add
+// a case "parse_spectatord" with this step:
+//     let _ = black_box(spectator_core::parse::spectatord::parse_line(black_box(COUNTER_LINE.as_bytes())));
+
+fn buffer_record(f: &mut Fixture) {
+    let m = counter(&f.id);
+    f.buffer.record(black_box(&m));
+}
+
+fn meter_id_new(_: &mut Fixture) {
+    let _ = black_box(Id::new(black_box(NAME), black_box(&TAGS)));
+}
+
+fn sanitize_dirty(f: &mut Fixture) {
+    f.line.clear();
+    let _ = write_sanitized(&mut f.line, black_box(DIRTY_NAME));
+    black_box(&f.line);
+}
+
+/// Something that takes the cases one by one: criterion, or the summary loop. Steps are
+/// passed as generic function items, so both call them statically, like user code would.
+trait Visitor {
+    /// Runs `step`; `target_ns` is the issue's target, if it sets one.
+    fn case(&mut self, name: &'static str, target_ns: Option<f64>, step: impl FnMut(&mut Fixture));
+}
+
+fn visit_cases(v: &mut impl Visitor) {
+    v.case("counter_line_2_tags", Some(25.0), counter_line);
+    v.case("timer_line_float", Some(50.0), timer_line);
+    v.case("parse_python_counter_line", None, parse_python);
+    v.case("line_buffer_record_counter", None, buffer_record);
+    v.case("meter_id_new_2_tags", None, meter_id_new);
+    v.case("sanitize_dirty_name", None, sanitize_dirty);
+}
+
+struct CriterionRun<'c> {
+    criterion: &'c mut Criterion,
+    fixture: Fixture,
+}
+
+impl Visitor for CriterionRun<'_> {
+    fn case(&mut self, name: &'static str, _: Option<f64>, mut step: impl FnMut(&mut Fixture)) {
+        let fixture = &mut self.fixture;
+        self.criterion
+            .bench_function(name, |b| b.iter(|| step(fixture)));
+    }
+}
+
+/// Prints the best mean, in ns, of `RUNS` runs of `ITERATIONS` calls of each step.
+struct Summary {
+    fixture: Fixture,
+}
+
+impl Visitor for Summary {
+    fn case(
+        &mut self,
+        name: &'static str,
+        target_ns: Option<f64>,
+        mut step: impl FnMut(&mut Fixture),
+    ) {
+        const RUNS: usize = 5;
+        const ITERATIONS: u32 = 1_000_000;
+        let mut ns = f64::INFINITY;
+        for _ in 0..RUNS {
+            let start = Instant::now();
+            for _ in 0..ITERATIONS {
+                step(&mut self.fixture);
+            }
+            ns = ns.min(start.elapsed().as_nanos() as f64 / f64::from(ITERATIONS));
+        }
+        match target_ns {
+            Some(target) => println!(
+                "summary: {name} {ns:.1} ns (target {target} ns, {:.2}x)",
+                ns / target
+            ),
+            None => println!("summary: {name} {ns:.1} ns"),
+        }
+    }
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--test" || a == "--list");
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .configure_from_args();
+    visit_cases(&mut CriterionRun {
+        criterion: &mut c,
+        fixture: Fixture::new(),
+    });
+    c.final_summary();
+    if !quick {
+        visit_cases(&mut Summary {
+            fixture: Fixture::new(),
+        });
+    }
+}

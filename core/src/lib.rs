@@ -77,3 +77,8 @@ pub use tag_set::{CommonTags, TagSet, TooManyTags};
 pub use transport::{ErrorKind, MemoryTransport, Transport, TransportError, WriteTransport};
 pub use value::Value;
 pub use write::{LineWrite, Overflow, SliceWriter};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

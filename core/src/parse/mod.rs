@@ -16,5 +16,5 @@
 //! ```
 
 pub mod python;
-//TMP pub mod spectatord;
-//TMP mod strtod;
+pub mod spectatord;
+mod strtod;

@@ -55,7 +55,11 @@ pub(crate) fn strtoll(s: &[u8]) -> (i64, usize) {
     if end == start {
         return (0, 0);
     }
-    let limit = if negative { 1 << 63 } else { i64::MAX.unsigned_abs() };
+    let limit = if negative {
+        1 << 63
+    } else {
+        i64::MAX.unsigned_abs()
+    };
     let value = if overflow || magnitude > limit {
         if negative {
             i64::MIN
@@ -275,7 +279,11 @@ fn parse_binary_exponent(s: &[u8], at: usize) -> (i64, usize) {
     if end == digits_start {
         return (0, at);
     }
-    let capped = if overflow { EXPONENT_CAP } else { value.min(EXPONENT_CAP) };
+    let capped = if overflow {
+        EXPONENT_CAP
+    } else {
+        value.min(EXPONENT_CAP)
+    };
     let magnitude = i64::try_from(capped).unwrap_or(i64::MAX);
     (if negative { -magnitude } else { magnitude }, end)
 }
@@ -400,7 +408,9 @@ mod tests {
 
     #[test]
     fn nothing_parsed() {
-        for s in ["", ".", "-", "+", "+-1", ".e5", "e5", "x", "AQ==", "-.", " ", "in", "na"] {
+        for s in [
+            "", ".", "-", "+", "+-1", ".e5", "e5", "x", "AQ==", "-.", " ", "in", "na",
+        ] {
             assert_eq!(d(s), (0.0, 0), "{s:?}");
         }
     }
@@ -454,7 +464,10 @@ mod tests {
         assert_eq!(bits("nan(0x)"), (0x7ff8_0000_0000_0000, 7));
         assert_eq!(bits("nan(12a)"), (0x7ff8_0000_0000_0000, 8));
         // Only the 51 payload bits are written; the quiet bit stays set.
-        assert_eq!(bits("nan(0xfffffffffffffffff)"), (0x7fff_ffff_ffff_ffff, 24));
+        assert_eq!(
+            bits("nan(0xfffffffffffffffff)"),
+            (0x7fff_ffff_ffff_ffff, 24)
+        );
     }
 
     #[test]
@@ -522,7 +535,10 @@ mod tests {
         assert_eq!(d("1.7976931348623157e308").0, f64::MAX);
         assert_eq!(d("0e99999999999999999999"), (0.0, 22));
         assert_eq!(d("9007199254740993").0, 9_007_199_254_740_992.0);
-        assert_eq!(d("9007199254740993.000000000001").0, 9_007_199_254_740_994.0);
+        assert_eq!(
+            d("9007199254740993.000000000001").0,
+            9_007_199_254_740_994.0
+        );
     }
 
     #[test]

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: set-up, formatting, lints over every feature set,
+# unit/doc/integration tests (incl. the differential test against spectator-py 1.2.1), the
+# bare-metal build, bounded fuzzing and the benchmarks (which print figures, never assert them).
+#
+#   scripts/test.sh                 everything (about 10 minutes)
+#   FUZZ_SECONDS=10 scripts/test.sh shorter fuzzing
+#   SKIP_BENCH=1 scripts/test.sh    no benchmarks
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+step() { printf '\n==== %s\n' "$*"; }
+
+step setup
+bash scripts/setup.sh
+export SPECTATOR_PYTHON="$PWD/.venv/bin/python"
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+(cd fuzz && cargo fmt -- --check)
+
+step "clippy, every feature set of spectator-core"
+cargo clippy --workspace --all-targets -- -D warnings
+for features in log defmt "log,defmt"; do
+  cargo clippy -p spectator-core --lib --features "$features" -- -D warnings
+done
+
+step "docs (deny warnings, missing docs)"
+RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --no-deps
+
+step "cargo test --workspace (unit, doc, differential, property, allocation tests)"
+cargo test --workspace --all-targets
+cargo test --workspace --doc
+cargo test -p spectator-core --features log
+
+step "no_std build for thumbv7m-none-eabi"
+bash scripts/check-no-std.sh
+
+step "fuzzing, ${FUZZ_SECONDS}s per target"
+bash scripts/fuzz.sh "$FUZZ_SECONDS"
+
+if [ -z "${SKIP_BENCH:-}" ]; then
+  step "benchmarks (figures and ratios to the targets)"
+  cargo bench -p spectator-core --bench core
+fi
+
+step "main job"
+cargo run -q -p spectator-core --example sensor | tail -1
+echo "all checks passed"
