@@ -299,3 +299,140 @@ impl<T: Transport, const N: usize> Sink for LineBuffer<T, N> {
         LineBuffer::record(self, measurement);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::{ErrorKind, MemoryTransport};
+    use crate::{MeterKind, Value};
+
+    type Spy = MemoryTransport<4096, 64>;
+
+    fn sent(b: &LineBuffer<Spy, 16>) -> heapless::Vec<&[u8], 64> {
+        b.transport().datagrams().collect()
+    }
+
+    fn counter(id: &str) -> Measurement<'_> {
+        Measurement::new(MeterKind::Counter, id, Value::Int(1))
+    }
+
+    #[test]
+    fn flushes_when_the_next_line_would_not_fit() {
+        let mut b: LineBuffer<Spy, 16> = LineBuffer::new(Spy::new());
+        b.record(&counter("a")); // c:a:1 (5)
+        b.record(&counter("bb")); // +1+6 = 12
+        assert!(sent(&b).is_empty());
+        b.record(&counter("cc")); // 12+1+6 = 19 > 16: flush first
+        assert_eq!(sent(&b), [&b"c:a:1\nc:bb:1"[..]]);
+        assert_eq!(b.pending(), b"c:cc:1");
+        assert_eq!(b.pending_lines(), 1);
+        let s = b.stats();
+        assert_eq!((s.lines_sent, s.datagrams_sent, s.bytes_sent), (2, 1, 12));
+    }
+
+    #[test]
+    fn an_exactly_full_buffer_is_sent_at_once() {
+        let mut b: LineBuffer<Spy, 16> = LineBuffer::new(Spy::new());
+        b.append("c:a:1");
+        b.append("c:bbbbbb:1"); // 5 + 1 + 10 = 16
+        assert_eq!(sent(&b), [&b"c:a:1\nc:bbbbbb:1"[..]]);
+        assert!(b.pending().is_empty());
+    }
+
+    #[test]
+    fn long_lines_alone_or_dropped() {
+        let mut b: LineBuffer<Spy, 16> = LineBuffer::new(Spy::new().with_max_datagram(24));
+        b.append("c:a:1");
+        b.append("c:seventeen_long:1"); // 18 > 16, <= 24: buffer first, then alone
+        assert_eq!(sent(&b), [&b"c:a:1"[..], b"c:seventeen_long:1"]);
+        b.append("c:twenty_five_bytes_long:1"); // 26 > 24
+        b.record(&counter("seventeen_long")); // cannot be formatted in 16 bytes
+        assert_eq!(b.stats().dropped.too_long, 2);
+        assert_eq!(b.stats().lines_sent, 2);
+        b.append("");
+        b.append("c:a:1\nc:b:1");
+        assert_eq!(b.stats().dropped.invalid, 2);
+        assert_eq!(sent(&b).len(), 2);
+    }
+
+    #[test]
+    fn max_datagram_never_exceeds_capacity_or_transport() {
+        let b: LineBuffer<Spy, 16> = LineBuffer::new(Spy::new().with_max_datagram(10));
+        assert_eq!(b.max_datagram(), 10);
+        let b: LineBuffer<Spy, 16> = LineBuffer::new(Spy::new()).with_max_datagram(100);
+        assert_eq!(b.max_datagram(), 16);
+        let mut b: LineBuffer<Spy, 16> = LineBuffer::new(Spy::new()).with_max_datagram(11);
+        b.append("c:a:1");
+        b.append("c:b:1"); // 11: full at once
+        b.append("c:c:1");
+        b.flush().unwrap();
+        assert_eq!(sent(&b), [&b"c:a:1\nc:b:1"[..], b"c:c:1"]);
+    }
+
+    #[test]
+    fn would_block_keeps_the_datagram_and_drops_new_lines_that_do_not_fit() {
+        let mut b: LineBuffer<Spy, 16> = LineBuffer::new(Spy::new());
+        b.append("c:a:1");
+        b.transport_mut().block(true);
+        assert_eq!(b.flush(), Err(nb::Error::WouldBlock));
+        b.append("c:b:1"); // still fits
+        b.append("c:c:1"); // needs a flush that would block: dropped
+        assert_eq!(b.stats().dropped.backpressure, 1);
+        assert_eq!(b.pending(), b"c:a:1\nc:b:1");
+        b.transport_mut().block(false);
+        b.append("c:d:1"); // flush succeeds now
+        b.flush().unwrap();
+        assert_eq!(sent(&b), [&b"c:a:1\nc:b:1"[..], b"c:d:1"]);
+        assert_eq!(b.stats().lines_sent, 3);
+    }
+
+    #[test]
+    fn send_errors_lose_the_datagram_and_are_counted() {
+        let mut b: LineBuffer<Spy, 16> = LineBuffer::new(Spy::new());
+        b.append("c:a:1");
+        b.append("c:b:1");
+        b.transport_mut().fail_next(1, ErrorKind::NoRoute);
+        let err = b.flush().unwrap_err();
+        assert!(matches!(err, nb::Error::Other(e) if e.kind() == ErrorKind::NoRoute));
+        let s = b.stats();
+        assert_eq!(
+            (s.send_errors, s.dropped.send_failed, s.lines_sent),
+            (1, 2, 0)
+        );
+        assert!(b.pending().is_empty());
+        b.append("c:c:1");
+        b.flush().unwrap();
+        assert_eq!(sent(&b), [&b"c:c:1"[..]]);
+    }
+
+    #[test]
+    fn poll_flushes_on_a_fixed_schedule() {
+        let secs = Duration::from_secs;
+        let mut b: LineBuffer<Spy, 16> = LineBuffer::new(Spy::new()).with_flush_interval(secs(5));
+        b.append("c:a:1");
+        b.poll(secs(10)).unwrap(); // first call schedules only
+        assert!(sent(&b).is_empty());
+        b.poll(secs(14)).unwrap();
+        assert!(sent(&b).is_empty());
+        b.poll(secs(15)).unwrap();
+        assert_eq!(sent(&b).len(), 1);
+        b.append("c:b:1");
+        b.poll(secs(19)).unwrap();
+        assert_eq!(sent(&b).len(), 1);
+        b.poll(secs(21)).unwrap();
+        assert_eq!(sent(&b), [&b"c:a:1"[..], b"c:b:1"]);
+        b.poll(secs(40)).unwrap(); // nothing pending: nothing sent
+        assert_eq!(sent(&b).len(), 2);
+    }
+
+    #[test]
+    fn unbuffered_sends_each_line() {
+        let mut b: LineBuffer<Spy, 16> = LineBuffer::unbuffered(Spy::new());
+        b.record(&counter("a"));
+        b.record(&counter("b"));
+        b.append("c:c:1");
+        assert_eq!(sent(&b), [&b"c:a:1"[..], b"c:b:1", b"c:c:1"]);
+        assert!(b.pending().is_empty());
+        assert_eq!(b.stats().datagrams_sent, 3);
+    }
+}
