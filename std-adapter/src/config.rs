@@ -1,0 +1,346 @@
+//! [`Config`]: location, common tags, buffering and flushing of a [`Registry`](crate::Registry)
+//! (spec §3.4, §6, §7).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::error::ConfigError;
+use crate::location::Location;
+
+/// The environment variable that overrides the configured location.
+pub const LOCATION_ENV: &str = "SPECTATOR_OUTPUT_LOCATION";
+/// The largest datagram a registry sends by default: below spectatord's 64 KiB receive buffer.
+pub const DEFAULT_MAX_DATAGRAM: usize = 60 * 1024;
+/// The largest UDP/IPv4 payload.
+pub const UDP_MAX_PAYLOAD: usize = 65_507;
+
+/// Where the environment is read from: the process, or a fixed map (for tests).
+#[derive(Debug, Clone, Default)]
+enum Env {
+    #[default]
+    Process,
+    Fixed(HashMap<String, String>),
+}
+
+impl Env {
+    fn get(&self, key: &str) -> Option<String> {
+        match self {
+            Env::Process => std::env::var_os(key).map(|v| v.to_string_lossy().into_owned()),
+            Env::Fixed(map) => map.get(key).cloned(),
+        }
+    }
+}
+
+/// A registry's configuration, validated.
+///
+/// ```
+/// use std::time::Duration;
+/// use spectator_std::{Config, Location};
+/// let config = Config::builder()
+///     .location("memory")
+///     .extra_common_tag("nf.app", "www")
+///     .buffer_size(2048)
+///     .flush_interval(Duration::from_secs(1))
+///     .without_env()
+///     .build()?;
+/// assert_eq!(config.location(), &Location::Memory);
+/// # Ok::<(), spectator_std::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    location: Location,
+    extra_common_tags: Vec<(String, String)>,
+    container: Option<String>,
+    process: Option<String>,
+    buffer_size: usize,
+    max_datagram: usize,
+    flush_interval: Duration,
+}
+
+impl Config {
+    /// A builder with spectator-py's defaults: location `udp`, no extra tags, no buffer.
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+
+    /// The defaults, with the environment applied (what [`Registry::default`](crate::Registry)
+    /// and the global registry use).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::builder().build()
+    }
+
+    /// The resolved location.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// Extra common tags, validated (empty keys or values dropped).
+    pub fn extra_common_tags(&self) -> &[(String, String)] {
+        &self.extra_common_tags
+    }
+
+    /// `nf.container` from `NETFLIX_CONTAINER_NAME` or `TITUS_CONTAINER_NAME`, trimmed.
+    pub fn container(&self) -> Option<&str> {
+        self.container.as_deref()
+    }
+
+    /// `nf.process` from `NETFLIX_PROCESS_NAME`, trimmed.
+    pub fn process(&self) -> Option<&str> {
+        self.process.as_deref()
+    }
+
+    /// The line buffer size in bytes (0: every line is its own datagram). Applies to UDP and
+    /// Unix outputs; datagrams never exceed it.
+    pub fn buffer_size(&self) -> usize {
+        self.buffer_size
+    }
+
+    /// The largest datagram sent; longer lines are dropped and counted.
+    pub fn max_datagram(&self) -> usize {
+        self.max_datagram
+    }
+
+    /// How often buffered lines (and file or stdout output) are flushed in the background.
+    pub fn flush_interval(&self) -> Duration {
+        self.flush_interval
+    }
+}
+
+/// Builds a [`Config`]; [`build`](ConfigBuilder::build) validates everything.
+#[derive(Debug, Clone)]
+pub struct ConfigBuilder {
+    location: String,
+    extra_common_tags: Vec<(String, String)>,
+    buffer_size: usize,
+    max_datagram: usize,
+    flush_interval: Duration,
+    env: Env,
+    use_env: bool,
+}
+
+impl Default for ConfigBuilder {
+    fn default() -> Self {
+        Self {
+            location: "udp".to_owned(),
+            extra_common_tags: Vec::new(),
+            buffer_size: 0,
+            max_datagram: DEFAULT_MAX_DATAGRAM,
+            flush_interval: Duration::from_secs(5),
+            env: Env::Process,
+            use_env: true,
+        }
+    }
+}
+
+impl ConfigBuilder {
+    /// The output location (spec §6): `none`, `memory`, `stdout`, `stderr`, `udp`, `unix`,
+    /// `file://PATH`, `udp://HOST:PORT`, `unix://PATH`. `SPECTATOR_OUTPUT_LOCATION` wins.
+    pub fn location(mut self, location: &str) -> Self {
+        location.clone_into(&mut self.location);
+        self
+    }
+
+    /// Adds a tag to every id built by the registry's factories; it overrides a user tag of the
+    /// same key, and the environment tags override it.
+    pub fn extra_common_tag(mut self, key: &str, value: &str) -> Self {
+        self.extra_common_tags
+            .push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Adds several extra common tags.
+    pub fn extra_common_tags<K: AsRef<str>, V: AsRef<str>>(
+        mut self,
+        tags: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        for (k, v) in tags {
+            self = self.extra_common_tag(k.as_ref(), v.as_ref());
+        }
+        self
+    }
+
+    /// Enables the line buffer for UDP and Unix outputs: lines are joined into datagrams of at
+    /// most `bytes` (capped at the maximum datagram size). 0 disables it.
+    pub fn buffer_size(mut self, bytes: usize) -> Self {
+        self.buffer_size = bytes;
+        self
+    }
+
+    /// The largest datagram to send, 1 to 65507 bytes (default 60 KiB).
+    pub fn max_datagram(mut self, bytes: usize) -> Self {
+        self.max_datagram = bytes;
+        self
+    }
+
+    /// The background flush interval (default 5 s).
+    pub fn flush_interval(mut self, interval: Duration) -> Self {
+        self.flush_interval = interval;
+        self
+    }
+
+    /// Reads the environment from `vars` instead of the process (for tests).
+    pub fn env<K: Into<String>, V: Into<String>>(
+        mut self,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.env = Env::Fixed(
+            vars.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        );
+        self.use_env = true;
+        self
+    }
+
+    /// Ignores the environment entirely: no location override, no `nf.*` tags.
+    pub fn without_env(mut self) -> Self {
+        self.use_env = false;
+        self
+    }
+
+    /// Validates and resolves: the location argument first, then `SPECTATOR_OUTPUT_LOCATION`
+    /// when set (even empty), then the datagram sizes and common tags.
+    pub fn build(self) -> Result<Config, ConfigError> {
+        if !Location::is_valid(&self.location) {
+            return Err(ConfigError::InvalidLocation(self.location));
+        }
+        let env = |key: &str| {
+            if self.use_env {
+                self.env.get(key)
+            } else {
+                None
+            }
+        };
+        let location = match env(LOCATION_ENV) {
+            Some(from_env) if !Location::is_valid(&from_env) => {
+                return Err(ConfigError::InvalidEnvLocation(from_env));
+            }
+            Some(from_env) => Location::parse(&from_env)?,
+            None => Location::parse(&self.location)?,
+        };
+        if self.max_datagram == 0 || self.max_datagram > UDP_MAX_PAYLOAD {
+            return Err(ConfigError::InvalidMaxDatagram(self.max_datagram));
+        }
+        let buffer_size = if self.buffer_size > self.max_datagram {
+            log::warn!(
+                target: "spectator::registry",
+                "buffer_size {} is larger than the maximum datagram; using {}",
+                self.buffer_size,
+                self.max_datagram
+            );
+            self.max_datagram
+        } else {
+            self.buffer_size
+        };
+        let non_blank = |keys: &[&str]| {
+            let values: Vec<Option<String>> = keys.iter().map(|k| env(k)).collect();
+            spectator_core::CommonTags::first_non_blank(values.iter().map(Option::as_deref))
+                .map(str::to_owned)
+        };
+        Ok(Config {
+            location,
+            extra_common_tags: self
+                .extra_common_tags
+                .into_iter()
+                .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+                .collect(),
+            container: non_blank(&["NETFLIX_CONTAINER_NAME", "TITUS_CONTAINER_NAME"]),
+            process: non_blank(&["NETFLIX_PROCESS_NAME"]),
+            buffer_size,
+            max_datagram: self.max_datagram,
+            flush_interval: self.flush_interval,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(location: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::builder()
+            .location(location)
+            .env(env.iter().copied())
+            .build()
+    }
+
+    #[test]
+    fn env_location_wins_but_the_argument_is_validated_first() {
+        assert_eq!(
+            build("udp", &[(LOCATION_ENV, "memory")])
+                .unwrap()
+                .location(),
+            &Location::Memory
+        );
+        assert_eq!(
+            build("bogus", &[(LOCATION_ENV, "memory")]),
+            Err(ConfigError::InvalidLocation("bogus".into()))
+        );
+        assert_eq!(
+            build("udp", &[(LOCATION_ENV, "")]),
+            Err(ConfigError::InvalidEnvLocation("".into()))
+        );
+        assert_eq!(
+            build("udp", &[(LOCATION_ENV, "UDP")]),
+            Err(ConfigError::InvalidEnvLocation("UDP".into()))
+        );
+        assert_eq!(
+            build("memory", &[(LOCATION_ENV, "udp://x")]),
+            Err(ConfigError::MissingPort("udp://x".into()))
+        );
+    }
+
+    #[test]
+    fn env_tags_first_non_blank_trimmed() {
+        let c = build(
+            "none",
+            &[
+                ("NETFLIX_CONTAINER_NAME", "  "),
+                ("TITUS_CONTAINER_NAME", " titus "),
+                ("NETFLIX_PROCESS_NAME", "my proc/1"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            (c.container(), c.process()),
+            (Some("titus"), Some("my proc/1"))
+        );
+        let c = build("none", &[("TITUS_PROCESS_NAME", "ignored")]).unwrap();
+        assert_eq!((c.container(), c.process()), (None, None));
+        let c = Config::builder()
+            .location("none")
+            .without_env()
+            .build()
+            .unwrap();
+        assert_eq!(c.container(), None);
+    }
+
+    #[test]
+    fn sizes_are_checked() {
+        let b = || Config::builder().location("none").without_env();
+        assert_eq!(
+            b().max_datagram(0).build(),
+            Err(ConfigError::InvalidMaxDatagram(0))
+        );
+        assert_eq!(
+            b().max_datagram(65508).build(),
+            Err(ConfigError::InvalidMaxDatagram(65508))
+        );
+        assert_eq!(
+            b().buffer_size(1 << 20).build().unwrap().buffer_size(),
+            DEFAULT_MAX_DATAGRAM
+        );
+        assert_eq!(b().buffer_size(2048).build().unwrap().buffer_size(), 2048);
+    }
+
+    #[test]
+    fn invalid_extra_tags_are_dropped_silently() {
+        let c = Config::builder()
+            .location("none")
+            .without_env()
+            .extra_common_tags([("a", "1"), ("", "2"), ("b", "")])
+            .build()
+            .unwrap();
+        assert_eq!(c.extra_common_tags(), &[("a".to_owned(), "1".to_owned())]);
+    }
+}

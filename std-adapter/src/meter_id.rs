@@ -1,0 +1,205 @@
+//! [`MeterId`]: a heap-backed, cheaply cloned meter id, built with the core's merge rules.
+
+use std::fmt;
+use std::sync::Arc;
+
+use spectator_core::meters::Identity;
+use spectator_core::{CommonTags, IdError, TagSet};
+
+/// The most tags an id can have here (Atlas itself accepts far fewer).
+pub const MAX_TAGS: usize = 128;
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Inner {
+    name: String,
+    tags: Vec<(String, String)>,
+    rendered: String,
+}
+
+/// A meter's name and tags, with its `name,k=v,…` protocol text rendered once.
+///
+/// Same rules as spectator-py's `MeterId` (and [`spectator_core::MeterId`]): a repeated key keeps
+/// its last value, tags with an empty key or value are dropped with a warning, every character
+/// outside `-._~^0-9A-Za-z` becomes `_`, tags are ordered by their original key. Cloning is an
+/// `Arc` clone.
+///
+/// ```
+/// use spectator_std::MeterId;
+/// let id = MeterId::new("server.numRequests", &[("id", "failed"), ("k", "")])?;
+/// assert_eq!(id.spectatord_id(), "server.numRequests,id=failed");
+/// assert_eq!(id.with_tag("status", "200")?.spectatord_id(), "server.numRequests,id=failed,status=200");
+/// # Ok::<(), spectator_core::IdError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct MeterId(Arc<Inner>);
+
+impl MeterId {
+    /// An id from a name and tags, without common tags.
+    pub fn new(name: &str, tags: &[(&str, &str)]) -> Result<Self, IdError> {
+        let mut set: TagSet<'_, MAX_TAGS> = TagSet::new();
+        set.apply_user(tags)?;
+        Self::finish(name, set)
+    }
+
+    /// An id with common tags merged on top of the user's (spec §3.4).
+    pub fn with_common_tags(
+        name: &str,
+        tags: &[(&str, &str)],
+        common: &CommonTags<'_>,
+    ) -> Result<Self, IdError> {
+        let mut set: TagSet<'_, MAX_TAGS> = TagSet::new();
+        set.apply_user(tags)?;
+        set.apply_common_tags(common)?;
+        Self::finish(name, set)
+    }
+
+    /// A copy with `key` set to `value` (an empty value removes the tag).
+    pub fn with_tag(&self, key: &str, value: &str) -> Result<Self, IdError> {
+        self.with_tags(&[(key, value)])
+    }
+
+    /// A copy with `tags` merged on top.
+    pub fn with_tags(&self, tags: &[(&str, &str)]) -> Result<Self, IdError> {
+        if tags.is_empty() {
+            return Ok(self.clone());
+        }
+        let mut set: TagSet<'_, MAX_TAGS> = TagSet::from_valid(self.tags())?;
+        set.apply_user(tags)?;
+        Self::finish(self.name(), set)
+    }
+
+    fn finish(name: &str, mut set: TagSet<'_, MAX_TAGS>) -> Result<Self, IdError> {
+        if name.is_empty() {
+            log::warn!(target: "spectator::meter_id", "MeterId(name=, tags=...) refused: the name is empty");
+            return Err(IdError::EmptyName);
+        }
+        if set.dropped_any() {
+            log::warn!(
+                target: "spectator::meter_id",
+                "MeterId(name={name}) has tag keys or values which are zero-length strings; proceeding with truncated tags"
+            );
+        }
+        set.sort();
+        let mut rendered = Rendered(String::with_capacity(
+            name.len() + 16 * set.as_slice().len(),
+        ));
+        let _ =
+            spectator_core::tag_set::write_id(&mut rendered, name, set.as_slice().iter().copied());
+        Ok(Self(Arc::new(Inner {
+            name: name.to_owned(),
+            tags: set
+                .as_slice()
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            rendered: rendered.0,
+        })))
+    }
+
+    /// The name as given.
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The tags as given (validated), sorted by key.
+    pub fn tags(&self) -> impl Iterator<Item = (&str, &str)> + Clone {
+        self.0.tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// The value of tag `key`.
+    pub fn tag(&self, key: &str) -> Option<&str> {
+        self.tags().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// The rendered `name,k=v,…` text.
+    pub fn spectatord_id(&self) -> &str {
+        &self.0.rendered
+    }
+}
+
+impl Identity for MeterId {
+    #[inline]
+    fn spectatord_id(&self) -> &str {
+        &self.0.rendered
+    }
+}
+
+/// Renders like spectator-py's `str(MeterId)`.
+impl fmt::Display for MeterId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MeterId(name={}, tags={{", self.name())?;
+        for (i, (k, v)) in self.tags().enumerate() {
+            write!(f, "{}'{k}': '{v}'", if i == 0 { "" } else { ", " })?;
+        }
+        f.write_str("})")
+    }
+}
+
+impl fmt::Debug for MeterId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// A growable [`LineWrite`](spectator_core::LineWrite) target.
+pub(crate) struct Rendered(pub(crate) String);
+
+impl spectator_core::LineWrite for Rendered {
+    #[inline]
+    fn push_text(&mut self, s: &str) -> Result<(), spectator_core::Overflow> {
+        self.0.push_str(s);
+        Ok(())
+    }
+    #[inline]
+    fn push_ascii(&mut self, b: u8) -> Result<(), spectator_core::Overflow> {
+        self.0.push(char::from(b));
+        Ok(())
+    }
+    #[inline]
+    fn written(&self) -> usize {
+        self.0.len()
+    }
+    #[inline]
+    fn truncate_to(&mut self, len: usize) {
+        self.0.truncate(len);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_rules_as_the_core() {
+        let id = MeterId::new(
+            "café",
+            &[("z", "2"), ("é", "1"), ("a b", "x"), ("a_b", "y")],
+        )
+        .unwrap();
+        assert_eq!(id.spectatord_id(), "caf_,a_b=x,a_b=y,z=2,_=1");
+        assert_eq!(id.name(), "café");
+        assert_eq!(id.tag("é"), Some("1"));
+        assert_eq!(MeterId::new("", &[]), Err(IdError::EmptyName));
+        assert_eq!(id.with_tag("z", "").unwrap().tag("z"), None);
+        assert_eq!(
+            id.to_string(),
+            "MeterId(name=café, tags={'a b': 'x', 'a_b': 'y', 'z': '2', 'é': '1'})"
+        );
+    }
+
+    #[test]
+    fn common_tags_override_user_tags() {
+        let common = CommonTags {
+            extra: &[("app", "www")],
+            container: Some("c"),
+            process: None,
+        };
+        let id = MeterId::with_common_tags("x", &[("app", "mine"), ("nf.container", "u")], &common)
+            .unwrap();
+        assert_eq!(id.spectatord_id(), "x,app=www,nf.container=c");
+        assert_eq!(
+            id.with_tag("app", "later").unwrap().spectatord_id(),
+            "x,app=later,nf.container=c"
+        );
+    }
+}
