@@ -110,10 +110,7 @@ impl Output {
                 max_datagram,
             });
         }
-        let transport = SocketTransport {
-            socket,
-            max_datagram,
-        };
+        let transport = SocketTransport::new(socket, max_datagram);
         let buffer = Buffer::new(transport).with_max_datagram(config.buffer_size());
         Ok(Output::Buffered(Box::new(Mutex::new(buffer))))
     }
@@ -163,7 +160,9 @@ impl Output {
     pub(crate) fn flush(&self) {
         match self {
             Output::Buffered(buffer) => {
-                let _ = lock(buffer).flush();
+                let mut buffer = lock(buffer);
+                let _ = buffer.flush();
+                buffer.transport_mut().drain_backlog();
             }
             Output::Stream(stream) => {
                 if let Err(e) = lock(stream).flush() {
@@ -184,10 +183,16 @@ impl Output {
     pub(crate) fn stats(&self, atomic: &AtomicStats) -> Stats {
         let mut s = atomic.snapshot();
         if let Output::Buffered(buffer) = self {
-            let b = *lock(buffer).stats();
-            s.lines_sent += b.lines_sent;
-            s.bytes_sent += b.bytes_sent;
-            s.datagrams_sent += b.datagrams_sent;
+            let buffer = lock(buffer);
+            let b = *buffer.stats();
+            // The buffer counts what it handed over; what waits in the backlog or was dropped
+            // from it has not reached the socket.
+            let backlog = &buffer.transport().backlog;
+            let (waiting, lost) = (backlog.waiting(), backlog.lost);
+            s.lines_sent += b.lines_sent - waiting.0 - lost.0;
+            s.bytes_sent += b.bytes_sent - waiting.1 - lost.1;
+            s.datagrams_sent += b.datagrams_sent - waiting.2 - lost.2;
+            s.dropped.backpressure += lost.0;
             s.send_errors += b.send_errors;
             s.dropped.too_long += b.dropped.too_long;
             s.dropped.invalid += b.dropped.invalid;

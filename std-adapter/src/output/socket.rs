@@ -5,6 +5,7 @@
 //! path on every send, so when spectatord restarts and recreates its socket, delivery resumes
 //! by itself. UDP sends go to the address resolved once at construction.
 
+use std::collections::VecDeque;
 use std::io;
 use std::net::{SocketAddr, UdpSocket};
 use std::os::unix::net::UnixDatagram;
@@ -73,11 +74,92 @@ pub(crate) fn nb_result(result: io::Result<()>) -> nb::Result<(), SocketError> {
     })
 }
 
+/// The most bytes of datagrams kept while the socket is full.
+pub(crate) const BACKLOG_BYTES: usize = 1 << 20;
+
+/// Datagrams waiting for a full socket, oldest first, bounded by [`BACKLOG_BYTES`].
+#[derive(Debug, Default)]
+pub(crate) struct Backlog {
+    datagrams: VecDeque<Vec<u8>>,
+    bytes: usize,
+    lines: u64,
+    /// Lines, bytes and datagrams dropped to keep the backlog bounded.
+    pub(crate) lost: (u64, u64, u64),
+}
+
+fn line_count(datagram: &[u8]) -> u64 {
+    1 + datagram.iter().filter(|b| **b == b'\n').count() as u64
+}
+
+impl Backlog {
+    fn push(&mut self, datagram: &[u8]) {
+        while self.bytes + datagram.len() > BACKLOG_BYTES {
+            let Some(oldest) = self.datagrams.pop_front() else {
+                break;
+            };
+            self.forget(&oldest);
+            self.lost.0 += line_count(&oldest);
+            self.lost.1 += oldest.len() as u64;
+            self.lost.2 += 1;
+            log::warn!(target: "spectator::writer", "socket full: dropped a datagram of {} bytes", oldest.len());
+        }
+        self.bytes += datagram.len();
+        self.lines += line_count(datagram);
+        self.datagrams.push_back(datagram.to_vec());
+    }
+
+    fn forget(&mut self, datagram: &[u8]) {
+        self.bytes -= datagram.len();
+        self.lines -= line_count(datagram);
+    }
+
+    /// Lines, bytes and datagrams waiting.
+    pub(crate) fn waiting(&self) -> (u64, u64, u64) {
+        (self.lines, self.bytes as u64, self.datagrams.len() as u64)
+    }
+}
+
 /// The core [`Transport`] over a shared socket, for the line buffer.
+///
+/// When the socket is full, the datagram is kept in a bounded [`Backlog`] and sent before any
+/// newer one, so a receiver that pauses briefly loses nothing and the caller never waits; a
+/// receiver that stays stalled makes the backlog drop its oldest datagrams (counted).
 #[derive(Debug)]
 pub(crate) struct SocketTransport {
     pub(crate) socket: Arc<DatagramSocket>,
     pub(crate) max_datagram: usize,
+    pub(crate) backlog: Backlog,
+}
+
+impl SocketTransport {
+    pub(crate) fn new(socket: Arc<DatagramSocket>, max_datagram: usize) -> Self {
+        Self {
+            socket,
+            max_datagram,
+            backlog: Backlog::default(),
+        }
+    }
+
+    /// Sends waiting datagrams in order; true when none is left.
+    pub(crate) fn drain_backlog(&mut self) -> bool {
+        while let Some(front) = self.backlog.datagrams.front() {
+            match nb_result(self.socket.send(front)) {
+                Err(nb::Error::WouldBlock) => return false,
+                Ok(()) => {}
+                Err(nb::Error::Other(e)) => {
+                    log::error!(target: "spectator::writer", "failed to write buffer: {}", e.0);
+                    let lines = line_count(front);
+                    self.backlog.lost.0 += lines;
+                    self.backlog.lost.1 += front.len() as u64;
+                    self.backlog.lost.2 += 1;
+                }
+            }
+            if let Some(sent) = self.backlog.datagrams.pop_front() {
+                self.backlog.forget(&sent);
+            }
+        }
+        true
+    }
 }
 
 impl Transport for SocketTransport {
@@ -86,11 +168,21 @@ impl Transport for SocketTransport {
     #[inline]
     fn send(&mut self, datagram: &[u8]) -> nb::Result<(), SocketError> {
         log::trace!(target: "spectator::writer", "write buffer of {} bytes", datagram.len());
-        let result = nb_result(self.socket.send(datagram));
-        if let Err(nb::Error::Other(e)) = &result {
-            log::error!(target: "spectator::writer", "failed to write buffer: {}", e.0);
+        if !self.drain_backlog() {
+            self.backlog.push(datagram);
+            return Ok(());
         }
-        result
+        match nb_result(self.socket.send(datagram)) {
+            Err(nb::Error::WouldBlock) => {
+                self.backlog.push(datagram);
+                Ok(())
+            }
+            Err(nb::Error::Other(e)) => {
+                log::error!(target: "spectator::writer", "failed to write buffer: {}", e.0);
+                Err(nb::Error::Other(e))
+            }
+            Ok(()) => Ok(()),
+        }
     }
 
     fn max_datagram(&self) -> usize {
