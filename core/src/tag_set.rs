@@ -44,7 +44,8 @@ pub struct CommonTags<'a> {
 }
 
 impl<'a> CommonTags<'a> {
-    /// The first candidate that is not blank once trimmed, trimmed.
+    /// The first candidate that is not blank once trimmed, trimmed like Python's `str.strip()`
+    /// (Unicode white space and the separators U+001C to U+001F).
     ///
     /// ```
     /// use spectator_core::CommonTags;
@@ -56,9 +57,14 @@ impl<'a> CommonTags<'a> {
         candidates
             .into_iter()
             .flatten()
-            .map(str::trim)
+            .map(python_strip)
             .find(|s| !s.is_empty())
     }
+}
+
+/// `s` without the leading and trailing characters Python's `str.isspace()` is true for.
+fn python_strip(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
 }
 
 /// Tags being merged, borrowed, at most `T` of them.
@@ -283,6 +289,15 @@ mod tests {
         out.clear();
         write_id(&mut out, "x", set.as_slice().iter().copied()).unwrap();
         assert_eq!(out, "x,a_b=1,a.b=2,a_b=3");
+    }
+
+    #[test]
+    fn env_values_are_stripped_like_python() {
+        let strip = |v| CommonTags::first_non_blank([Some(v)]);
+        assert_eq!(strip("\u{1c}fs\u{1f}"), Some("fs"));
+        assert_eq!(strip("\u{a0}nbsp\u{2003}\u{3000}"), Some("nbsp"));
+        assert_eq!(strip(" \t\n\u{b}\u{c}\r\u{85}"), None);
+        assert_eq!(strip("a b"), Some("a b"));
     }
 
     #[test]

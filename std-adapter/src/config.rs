@@ -141,7 +141,8 @@ impl ConfigBuilder {
     }
 
     /// Adds a tag to every id built by the registry's factories; it overrides a user tag of the
-    /// same key, and the environment tags override it.
+    /// same key, and the environment tags override it. A repeated key keeps its last value; an
+    /// empty key or value is dropped silently (as spectator-py does).
     pub fn extra_common_tag(mut self, key: &str, value: &str) -> Self {
         self.extra_common_tags
             .push((key.to_owned(), value.to_owned()));
@@ -239,11 +240,7 @@ impl ConfigBuilder {
         };
         Ok(Config {
             location,
-            extra_common_tags: self
-                .extra_common_tags
-                .into_iter()
-                .filter(|(k, v)| !k.is_empty() && !v.is_empty())
-                .collect(),
+            extra_common_tags: dict_then_validate(self.extra_common_tags),
             container: non_blank(&["NETFLIX_CONTAINER_NAME", "TITUS_CONTAINER_NAME"]),
             process: non_blank(&["NETFLIX_PROCESS_NAME"]),
             buffer_size,
@@ -251,6 +248,20 @@ impl ConfigBuilder {
             flush_interval: self.flush_interval,
         })
     }
+}
+
+/// Python's `validate_tags(dict(pairs))`: a repeated key keeps its last value, then entries
+/// with an empty key or value are dropped.
+fn dict_then_validate(pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut dict: Vec<(String, String)> = Vec::with_capacity(pairs.len());
+    for (k, v) in pairs {
+        match dict.iter_mut().find(|(key, _)| *key == k) {
+            Some(entry) => entry.1 = v,
+            None => dict.push((k, v)),
+        }
+    }
+    dict.retain(|(k, v)| !k.is_empty() && !v.is_empty());
+    dict
 }
 
 #[cfg(test)]
@@ -338,7 +349,7 @@ mod tests {
         let c = Config::builder()
             .location("none")
             .without_env()
-            .extra_common_tags([("a", "1"), ("", "2"), ("b", "")])
+            .extra_common_tags([("a", "1"), ("", "2"), ("b", ""), ("c", "3"), ("c", "")])
             .build()
             .unwrap();
         assert_eq!(c.extra_common_tags(), &[("a".to_owned(), "1".to_owned())]);
