@@ -2,7 +2,7 @@
 //!
 //! A meter is its id plus its kind; it holds no state and writes one line per call into any
 //! [`Sink`], after the kind's client-side filter. Meters own (or borrow) anything that
-//! implements [`Identity`], such as a [`MeterId`](crate::MeterId).
+//! implements [`Identity`], such as a [`MeterId`].
 //!
 //! ```
 //! use spectator_core::meters::{Counter, Timer};
