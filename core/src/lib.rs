@@ -78,7 +78,3 @@ pub use transport::{ErrorKind, MemoryTransport, Transport, TransportError, Write
 pub use value::Value;
 pub use write::{LineWrite, Overflow, SliceWriter};
 
-/// The README's Rust examples, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeDoctests;

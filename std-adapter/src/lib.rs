@@ -62,3 +62,8 @@ pub use output::MemoryWriter;
 pub use registry::Registry;
 pub use spectator_core::{IdError, Stats, Value};
 pub use stopwatch::{time, Clock, ManualClock, StopWatch, SystemClock};
+
+/// The README's Rust examples (core and std), compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
