@@ -83,7 +83,26 @@ fn model_tags<'a>(tags: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     out
 }
 
-/// Python's `repr(float)`, built from Rust's shortest round-trip digits (`{:e}`).
+/// The digits and decimal exponent of Python's `repr` of a finite non-zero `x`: the fewest
+/// digits that round-trip (Rust's shortest `{:e}` finds how many), and among those the correctly
+/// rounded ones, exact ties to even (Rust's `{:.N$e}`). Rust's shortest output alone breaks
+/// such ties upwards (`23576.0113525390625`: Python and ryu say `…062`, `{:e}` says `…063`).
+fn repr_digits(x: f64) -> (String, i32) {
+    let split = |sci: String| {
+        let (mantissa, exp) = sci.split_once('e').unwrap();
+        let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+        (digits, exp.parse::<i32>().unwrap())
+    };
+    let (shortest, exp) = split(format!("{:e}", x));
+    let rounded = format!("{:.*e}", shortest.len() - 1, x);
+    if rounded.parse::<f64>().unwrap() == x {
+        split(rounded)
+    } else {
+        (shortest, exp)
+    }
+}
+
+/// Python's `repr(float)`, modelled on Rust's formatting (see [`repr_digits`]).
 fn py_repr(x: f64) -> String {
     if x.is_nan() {
         return "nan".into();
@@ -95,10 +114,7 @@ fn py_repr(x: f64) -> String {
     if x == 0.0 {
         return format!("{sign}0.0");
     }
-    let sci = format!("{:e}", x.abs());
-    let (mantissa, exp) = sci.split_once('e').unwrap();
-    let exp: i32 = exp.parse().unwrap();
-    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+    let (digits, exp) = repr_digits(x.abs());
     assert!(!digits.starts_with('0') && (digits.len() == 1 || !digits.ends_with('0')));
     if (-4..16).contains(&exp) {
         if exp < 0 {
@@ -123,7 +139,11 @@ fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -232,7 +252,11 @@ fn check_spectatord(
         Err(e) => panic!("spectatord rejects {line:?}: {e}"),
     };
     assert_eq!(accepted.symbol, m.kind.symbol());
-    assert_eq!(accepted.option, m.ttl.map(|t| i64::from(t.get())), "{line:?}");
+    assert_eq!(
+        accepted.option,
+        m.ttl.map(|t| i64::from(t.get())),
+        "{line:?}"
+    );
     assert!(accepted.is_recorded());
     assert_eq!(accepted.name, sanitize(name).as_bytes(), "{line:?}");
     let parsed_tags: Vec<(&[u8], &[u8])> = accepted.tags.collect();
@@ -250,7 +274,11 @@ fn check_spectatord(
             assert!(got.is_nan(), "{line:?} gave {got}")
         }
         (ParsedValue::Float(got), ParsedValue::Float(want)) => {
-            assert_eq!(got.to_bits(), want.to_bits(), "{line:?}: {got:e} != {want:e}")
+            assert_eq!(
+                got.to_bits(),
+                want.to_bits(),
+                "{line:?}: {got:e} != {want:e}"
+            )
         }
         (got, want) => assert_eq!(got, want, "{line:?}"),
     }
@@ -293,9 +321,7 @@ fuzz_target!(|input: Input| {
             Number::Int(v) => Value::Int(v),
             Number::UInt(v) => Value::UInt(v),
             Number::FloatBits(bits) => Value::Float(f64::from_bits(bits)),
-            Number::SmallFloat(int, frac) => {
-                Value::Float(f64::from(int) + f64::from(frac) / 256.0)
-            }
+            Number::SmallFloat(int, frac) => Value::Float(f64::from(int) + f64::from(frac) / 256.0),
         }
     };
     let ttl = NonZeroU32::new(ttl);

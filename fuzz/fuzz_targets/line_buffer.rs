@@ -2,7 +2,8 @@
 //! checked against a model after every one of them.
 //!
 //! Configurations: plain; a transport `with_max_datagram`; a buffer `with_max_datagram` (down
-//! to 0); both; unbuffered. Operations: append a preformatted line of arbitrary ASCII (empty,
+//! to 0); both; unbuffered. One run in four uses a `MemoryTransport<1024, 16>` instead, which
+//! fills up and then fails sends. Operations: append a preformatted line of arbitrary ASCII (empty,
 //! with `\n`, longer than the buffer or the transport included), record a measurement through
 //! the kind's filter, flush, poll at an increasing time, block / unblock the transport, make its
 //! next sends fail.
@@ -36,15 +37,12 @@ use core::time::Duration;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use spectator_core::{
-    ErrorKind, LineBuffer, MemoryTransport, Measurement, MeterId, MeterKind, Stats, Transport,
+    ErrorKind, LineBuffer, Measurement, MemoryTransport, MeterId, MeterKind, Stats, Transport,
     Value,
 };
 
-const BYTES: usize = 65536;
-const DATAGRAMS: usize = 1024;
 const N: usize = 64;
-type Mt = MemoryTransport<BYTES, DATAGRAMS>;
-type Buffer = LineBuffer<Mt, N>;
+type Buffer<const B: usize, const D: usize> = LineBuffer<MemoryTransport<B, D>, N>;
 
 #[derive(Debug, Arbitrary)]
 enum Number {
@@ -58,7 +56,11 @@ enum Number {
 enum Op {
     /// A preformatted line; each byte is masked to ASCII.
     Append(Vec<u8>),
-    Record { kind: u8, meter: u8, number: Number },
+    Record {
+        kind: u8,
+        meter: u8,
+        number: Number,
+    },
     Flush,
     /// Advances the clock by this many milliseconds, then polls.
     Poll(u16),
@@ -127,9 +129,18 @@ fn split_lines(datagram: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
 
 fn check_datagram_shape(d: &[u8], what: &str) {
     assert!(!d.is_empty(), "empty {what}");
-    assert!(d.first() != Some(&b'\n'), "{what} starts with a newline: {d:?}");
-    assert!(d.last() != Some(&b'\n'), "{what} ends with a newline: {d:?}");
-    assert!(!d.windows(2).any(|w| w == b"\n\n"), "{what} has an empty line: {d:?}");
+    assert!(
+        d.first() != Some(&b'\n'),
+        "{what} starts with a newline: {d:?}"
+    );
+    assert!(
+        d.last() != Some(&b'\n'),
+        "{what} ends with a newline: {d:?}"
+    );
+    assert!(
+        !d.windows(2).any(|w| w == b"\n\n"),
+        "{what} has an empty line: {d:?}"
+    );
 }
 
 /// Whether `needles` is an order-preserving subsequence of `hay`.
@@ -144,7 +155,13 @@ impl Model {
     }
 
     /// Checks what one operation did; `before` are the stats before it.
-    fn settle(&mut self, buf: &Buffer, before: Stats, new_line: Option<NewLine>, expect: Expect) {
+    fn settle<const B: usize, const D: usize>(
+        &mut self,
+        buf: &Buffer<B, D>,
+        before: Stats,
+        new_line: Option<NewLine>,
+        expect: Expect,
+    ) {
         let stats = *buf.stats();
         let t = buf.transport();
         let d_dropped = |f: fn(&Stats) -> u64| f(&stats) - f(&before);
@@ -225,7 +242,10 @@ impl Model {
 
         // Drop reasons.
         if d_backpressure > 0 {
-            assert!(self.blocked, "backpressure while the transport is not blocked");
+            assert!(
+                self.blocked,
+                "backpressure while the transport is not blocked"
+            );
         }
         assert!(d_too_long <= 1);
         if d_too_long > 0 {
@@ -239,22 +259,31 @@ impl Model {
         if d_send_failed > 0 {
             assert!(d_errors > 0, "send_failed without a send error");
         }
-        let room = t.len() + 2 < DATAGRAMS
-            && self.bytes + new_bytes + 2 * self.limit.max(new_line.as_ref().map_or(0, |l| l.text.len()))
-                < BYTES;
+        let room = t.len() + 2 < D
+            && self.bytes
+                + new_bytes
+                + 2 * self
+                    .limit
+                    .max(new_line.as_ref().map_or(0, |l| l.text.len()))
+                < B;
+        let budget_before = self.fail_budget;
         if d_errors > 0 {
             let injected = u64::from(self.fail_budget).min(d_errors);
             if d_errors > injected {
                 assert!(!room, "a send error with no failure injected and room left");
             }
             if u64::from(self.fail_budget) > d_errors {
-                assert!(new_datagrams.is_empty(), "a send went through an injected failure");
+                assert!(
+                    new_datagrams.is_empty(),
+                    "a send went through an injected failure"
+                );
             }
             self.fail_budget -= injected as u32;
         }
 
         // Policy, for operations that could send (an unblock alone sends nothing).
-        let acted = new_line.is_some() || matches!(expect, Expect::Flush(_));
+        // An invalid line is refused before the buffer is touched.
+        let acted = (new_line.is_some() && !invalid) || matches!(expect, Expect::Flush(_));
         if acted && !self.blocked {
             assert!(
                 pending.is_empty() || pending.len() < self.limit,
@@ -263,7 +292,7 @@ impl Model {
             if self.unbuffered {
                 assert!(pending.is_empty(), "unbuffered mode kept a line");
             }
-            if self.fail_budget == 0 && room {
+            if budget_before == 0 && room {
                 assert_eq!(d_send_failed, 0);
                 if let Some(l) = &new_line {
                     let deliverable = match l.source {
@@ -334,32 +363,53 @@ fn flush_result(r: nb::Result<(), spectator_core::transport::MemoryError>) -> Re
     }
 }
 
-fuzz_target!(|input: Input| {
-    let tmax = usize::from(input.transport_max);
-    let bmax = usize::from(input.buffer_max % 100);
-    let interval = Duration::from_millis(u64::from(input.interval_ms));
-    let (buffer, transport_max, limit, unbuffered) = match input.config % 5 {
-        0 => (Buffer::new(Mt::new()), usize::MAX, N, false),
+/// The buffer of configuration `config % 5`, its transport's maximum, its limit and whether it
+/// is unbuffered.
+fn configure<const B: usize, const D: usize>(
+    config: u8,
+    tmax: usize,
+    bmax: usize,
+) -> (Buffer<B, D>, usize, usize, bool) {
+    let mt = MemoryTransport::<B, D>::new;
+    match config % 5 {
+        0 => (Buffer::new(mt()), usize::MAX, N, false),
         1 => (
-            Buffer::new(Mt::new().with_max_datagram(tmax)),
+            Buffer::new(mt().with_max_datagram(tmax)),
             tmax,
             N.min(tmax),
             false,
         ),
         2 => (
-            Buffer::new(Mt::new()).with_max_datagram(bmax),
+            Buffer::new(mt()).with_max_datagram(bmax),
             usize::MAX,
             N.min(bmax),
             false,
         ),
         3 => (
-            Buffer::new(Mt::new().with_max_datagram(tmax)).with_max_datagram(bmax),
+            Buffer::new(mt().with_max_datagram(tmax)).with_max_datagram(bmax),
             tmax,
             N.min(tmax).min(bmax),
             false,
         ),
-        _ => (Buffer::unbuffered(Mt::new()), usize::MAX, N, true),
-    };
+        _ => (Buffer::unbuffered(mt()), usize::MAX, N, true),
+    }
+}
+
+fuzz_target!(|input: Input| {
+    // Mostly the transport of the spec (64 KiB, 1024 datagrams); one run in four a tiny one
+    // (1 KiB, 16 datagrams) so that it fills up and refuses datagrams.
+    if (input.config / 5) % 4 == 3 {
+        run::<1024, 16>(input);
+    } else {
+        run::<65536, 1024>(input);
+    }
+});
+
+fn run<const B: usize, const D: usize>(input: Input) {
+    let tmax = usize::from(input.transport_max);
+    let bmax = usize::from(input.buffer_max % 100);
+    let interval = Duration::from_millis(u64::from(input.interval_ms));
+    let (buffer, transport_max, limit, unbuffered) = configure::<B, D>(input.config, tmax, bmax);
     let mut buf = buffer.with_flush_interval(interval);
     assert_eq!(buf.max_datagram(), limit);
     assert_eq!(buf.transport().max_datagram(), transport_max);
@@ -432,8 +482,8 @@ fuzz_target!(|input: Input| {
                         _ => true,
                     },
                 };
-                let measurement = Measurement::filtered(kind, id.spectatord_id(), value)
-                    .map(|m| m.with_ttl(ttl));
+                let measurement =
+                    Measurement::filtered(kind, id.spectatord_id(), value).map(|m| m.with_ttl(ttl));
                 assert_eq!(measurement.is_some(), passes);
                 let line = measurement.map(|m| {
                     let mut text: heapless::String<1024> = heapless::String::new();
@@ -489,7 +539,10 @@ fuzz_target!(|input: Input| {
     }
 
     let got: Vec<Vec<u8>> = buf.transport().lines().map(<[u8]>::to_vec).collect();
-    assert_eq!(got, model.sent, "the transport's lines differ from the model's");
+    assert_eq!(
+        got, model.sent,
+        "the transport's lines differ from the model's"
+    );
     assert_eq!(buf.stats().datagrams_sent, buf.transport().len() as u64);
 
     // Unblocked and without failures, a final flush empties the buffer (if the transport has room).
@@ -504,4 +557,4 @@ fuzz_target!(|input: Input| {
     assert_eq!(buf.pending_lines(), 0);
     let got: Vec<Vec<u8>> = buf.transport().lines().map(<[u8]>::to_vec).collect();
     assert_eq!(got, model.sent);
-});
+}

@@ -9,13 +9,16 @@
 //!
 //! `parse::spectatord::parse_line` and `parse_datagram` (on any bytes):
 //! * no panic; an accepted line has a known symbol (its first byte), a non-empty name without
-//!   `,` `:` or NUL, a positive option on `g`, and name, tags and warning text that are slices
-//!   of the input; a rejection's index lies within the line (at most its length, 1 for an empty line);
+//!   `,` `:` or NUL, a positive option on `g` and `X`, and name and tags that are slices of the
+//!   line and warning text a slice of the input; a rejection's index lies within the line;
 //! * `parse_datagram` yields lines in order at their offsets, without `\n` or NUL, non-empty
 //!   except a first line at offset 0 when the datagram starts with `\n`, and covering every
 //!   byte before the first NUL that is not `\n`; each line's verdict is `parse_line`'s unless
-//!   the line ends with `,` (spectatord then reads the next line) or is that empty first line;
-//! * a single line as a datagram gets `parse_line`'s verdict.
+//!   the line ends with `,` (spectatord then reads the next line) or is that empty first line,
+//!   and it always is `parse_line`'s verdict on the rest of the datagram with the line's `\n`
+//!   made a NUL (spectatord's own view of its buffer), reads past the line's end included;
+//! * `parse_line` reads past a NUL only for a line that ends with `,` or starts with the NUL,
+//!   and a line without `\n` gets the verdict of the first line of the same bytes as a datagram.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -112,7 +115,10 @@ fn check_accepted(input: &[u8], line: &[u8], accepted: &Accepted<'_>) {
     if accepted.symbol == b'g' || accepted.symbol == b'X' {
         assert!(accepted.option.is_none_or(|o| o > 0), "{accepted:?}");
     }
-    assert_eq!(accepted.is_recorded(), accepted.symbol != b'X' || accepted.option.is_some());
+    assert_eq!(
+        accepted.is_recorded(),
+        accepted.symbol != b'X' || accepted.option.is_some()
+    );
     for (k, v) in accepted.tags {
         assert!(within(line, k) && within(line, v), "a tag outside its line");
         assert!(!v.iter().any(|b| matches!(b, b',' | b':' | 0)));
@@ -122,10 +128,15 @@ fn check_accepted(input: &[u8], line: &[u8], accepted: &Accepted<'_>) {
         // The value may be read from the next line of the datagram (a trailing `,`).
         assert!(within(input, w.ignored));
         assert!(!w.ignored.is_empty());
-        assert_eq!(w.value, accepted.value);
+        assert!(same(&w.value, &accepted.value));
         let _ = w.to_string();
     }
     let _ = accepted.value.to_string();
+}
+
+/// Results compared through `Debug`, where NaN values are equal (and `-0.0` is not `0.0`).
+fn same<T: core::fmt::Debug, U: core::fmt::Debug>(a: &T, b: &U) -> bool {
+    format!("{a:?}") == format!("{b:?}")
 }
 
 fn check_line(line: &[u8]) {
@@ -135,9 +146,14 @@ fn check_line(line: &[u8]) {
         Ok(accepted) => check_accepted(line, until_nul, accepted),
         Err(rejected) => {
             if let Some(index) = rejected.index() {
-                // An empty line's symbol is its NUL; the separator is looked for one byte
-                // later, past the end, as spectatord does.
-                assert!(index <= until_nul.len().max(1), "{rejected:?} in {line:?}");
+                // A line that starts with NUL has symbol NUL and is read past its end, as
+                // spectatord reads its buffer; otherwise indexes stay within the line.
+                let bound = if until_nul.is_empty() {
+                    line.len().max(1)
+                } else {
+                    until_nul.len()
+                };
+                assert!(index <= bound, "{rejected:?} in {line:?}");
             }
             if let Rejected::UnknownType { symbol } = rejected {
                 assert_eq!(Some(symbol), until_nul.first().or(Some(&0)));
@@ -145,14 +161,19 @@ fn check_line(line: &[u8]) {
             let _ = rejected.to_string();
         }
     }
-    // A line is judged only up to its NUL.
-    assert_eq!(spectatord::parse_line(until_nul), result);
-    // The same line alone in a datagram gets the same verdict.
-    if !until_nul.is_empty() && !until_nul.contains(&b'\n') {
-        let mut lines = spectatord::parse_datagram(until_nul);
-        let only = lines.next().unwrap();
-        assert_eq!((only.offset, only.line), (0, until_nul));
-        assert_eq!(only.result, result);
+    // Bytes after a NUL are read only when the line ends with `,` (or starts with the NUL).
+    if !until_nul.is_empty() && until_nul.last() != Some(&b',') {
+        assert!(
+            same(&spectatord::parse_line(until_nul), &result),
+            "{line:?}"
+        );
+    }
+    // Without `\n`, a line is judged as the first line of the same bytes as a datagram.
+    if !until_nul.is_empty() && !line.contains(&b'\n') {
+        let mut lines = spectatord::parse_datagram(line);
+        let first = lines.next().unwrap();
+        assert_eq!((first.offset, first.line), (0, until_nul));
+        assert!(same(&first.result, &result), "{line:?}");
         assert!(lines.next().is_none());
     }
 }
@@ -173,12 +194,29 @@ fn check_datagram(datagram: &[u8]) {
             assert!(!l.line.is_empty(), "an empty line at {}", l.offset);
             // Only the `\n`s between lines are skipped.
             assert!(bytes[next_offset..l.offset].iter().all(|&b| b == b'\n'));
+            // Only a trailing `,` makes spectatord read beyond the line.
             if l.line.last() != Some(&b',') {
-                assert_eq!(l.result, spectatord::parse_line(l.line), "{:?}", l.line);
+                assert!(
+                    same(&l.result, &spectatord::parse_line(l.line)),
+                    "{:?}",
+                    l.line
+                );
             }
         }
+        // spectatord's view of the line: the rest of the datagram with the line's `\n` made a
+        // NUL. `parse_line` on exactly that gives the datagram's verdict, reads past the end
+        // included.
+        let mut rest = datagram[l.offset..].to_vec();
+        if let Some(end) = rest.get_mut(l.line.len()) {
+            *end = 0;
+        }
+        assert!(
+            same(&l.result, &spectatord::parse_line(&rest)),
+            "line at {} of {datagram:?}",
+            l.offset
+        );
         if let Ok(accepted) = &l.result {
-            check_accepted(bytes, l.line, accepted);
+            check_accepted(datagram, l.line, accepted);
         }
         covered.extend_from_slice(l.line);
         next_offset = l.offset + l.line.len();

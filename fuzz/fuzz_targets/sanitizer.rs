@@ -56,7 +56,11 @@ fn check_target<W: LineWrite>(
     let result = write_sanitized(out, s);
     if prefix.len() + expected.len() > cap {
         assert_eq!(result, Err(Overflow), "{s:?} cannot fit {cap} bytes");
-        assert_eq!(contents(out), prefix.as_bytes(), "overflow changed the target");
+        assert_eq!(
+            contents(out),
+            prefix.as_bytes(),
+            "overflow changed the target"
+        );
         assert_eq!(out.written(), prefix.len());
         return;
     }
