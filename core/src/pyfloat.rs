@@ -233,6 +233,8 @@ mod tests {
         assert_eq!(r(100.0), "100.0");
         assert_eq!(r(1e15), "1000000000000000.0");
         assert_eq!(r(111275153569243.125), "111275153569243.12");
+        // Exact ties go to the even digit, as in CPython (Rust's `{}` rounds this one up).
+        assert_eq!(r(23576.0113525390625), "23576.011352539062");
     }
 
     #[test]
