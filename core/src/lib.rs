@@ -77,4 +77,3 @@ pub use tag_set::{CommonTags, TagSet, TooManyTags};
 pub use transport::{ErrorKind, MemoryTransport, Transport, TransportError, WriteTransport};
 pub use value::Value;
 pub use write::{LineWrite, Overflow, SliceWriter};
-

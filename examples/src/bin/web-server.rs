@@ -1,0 +1,418 @@
+//! # web-server: an axum service instrumented with spectator-std
+//!
+//! The Rust version of spectator-py's "simple" and "complex" web examples. One endpoint,
+//!
+//! ```text
+//! GET /api/v1/play?country=US&title=Stranger%20Things
+//! ```
+//!
+//! answers `200 playing Stranger Things in US`, or `400 missing parameter: country` (or `title`)
+//! when a parameter is missing or empty. GET with a query string was chosen over spectator-py's
+//! POST with a JSON body so the server needs no JSON library and can be tried with a browser or
+//! `curl 'http://127.0.0.1:8080/api/v1/play?country=US&title=Narcos'`.
+//!
+//! Every request to it records:
+//!
+//! | meter | type | what |
+//! |---|---|---|
+//! | `server.requestCount` | counter (`c`) | tagged `country`, `title`, `status` (and `version=v1`); a missing parameter is tagged `unknown` |
+//! | `server.requestLatency` | percentile timer (`T`) | seconds spent in the handler, timed by a [`StopWatch`] |
+//! | `server.responseSize` | distribution summary (`d`) | bytes of the response body |
+//! | `server.requestsInFlight` | gauge (`g`) | requests being handled, set when one starts and when one ends |
+//!
+//! Other paths and methods get axum's 404 and 405 and are not measured; a middleware layer
+//! (`axum::middleware::from_fn`) would be the place to time every route.
+//!
+//! All ids carry the extra common tag `nf.app=web-server-example` (and `nf.container` /
+//! `nf.process` from `NETFLIX_CONTAINER_NAME` / `NETFLIX_PROCESS_NAME` when set). Tag values are
+//! sanitized by spectator: `Stranger Things` is sent as `Stranger_Things`, `Amélie` as `Am_lie`. Titles are user input:
+//! a real service would not tag by an unbounded value like this one (Atlas limits the number of
+//! distinct tag values); the spectator-py example does, so this one does too.
+//!
+//! ## Where the metrics go
+//!
+//! The registry is built with `Config::builder()`: location `udp` (spectatord's default,
+//! `127.0.0.1:1234`) unless `SPECTATOR_OUTPUT_LOCATION` says otherwise (`stdout`, `unix`,
+//! `udp://HOST:PORT`, `file:///path`, …), and a line buffer of 60 KiB: a busy server then sends
+//! one datagram per 60 KiB of lines (or per 5 s flush interval) instead of one per line, which
+//! costs spectatord far less. The 60 KiB stay below spectatord's 64 KiB receive buffer, and the
+//! lines reach spectatord at most 5 s late, which is nothing next to Atlas's one-minute step.
+//! On Ctrl-C or SIGTERM the server stops accepting, finishes the requests in flight and closes
+//! the registry, which flushes the buffer.
+//!
+//! ## Running it
+//!
+//! Against a real spectatord listening on its default UDP port:
+//!
+//! ```text
+//! spectatord &                                    # listens on udp 127.0.0.1:1234
+//! cargo run -p spectator-examples --bin web-server -- --listen 127.0.0.1:8080
+//! curl 'http://127.0.0.1:8080/api/v1/play?country=US&title=Narcos'
+//! ```
+//!
+//! To see the lines instead: `SPECTATOR_OUTPUT_LOCATION=stdout cargo run -p spectator-examples
+//! --bin web-server`. The listen address comes from `--listen ADDR`, else the `LISTEN`
+//! environment variable, else `127.0.0.1:8080`.
+//!
+//! `--self-test N` starts the server on `127.0.0.1:0`, sends it N requests (four at a time, every
+//! fifth without `country` and every fifth without `title`) with a tiny HTTP/1.1 client, checks
+//! each status, shuts the server down gracefully, closes the registry and exits 0:
+//!
+//! ```text
+//! SPECTATOR_OUTPUT_LOCATION=stdout cargo run -p spectator-examples --bin web-server -- --self-test 10
+//! ```
+//!
+//! Metric lines are the only thing written to stdout; messages go to stderr.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use spectator_std::{
+    Config, DistributionSummary, Gauge, MeterId, PercentileTimer, Registry, StopWatch,
+    DEFAULT_MAX_DATAGRAM,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+
+const USAGE: &str = "usage: web-server [--listen ADDR] [--self-test N]
+  --listen ADDR   address to serve on (default: $LISTEN, else 127.0.0.1:8080)
+  --self-test N   serve on 127.0.0.1:0, send N requests to it, shut down and exit
+environment: SPECTATOR_OUTPUT_LOCATION (default udp = 127.0.0.1:1234), LISTEN";
+
+/// What the command line asks for.
+#[derive(Debug)]
+enum Mode {
+    Serve(SocketAddr),
+    SelfTest(usize),
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Mode, String> {
+    let mut listen = std::env::var("LISTEN").ok();
+    let mut self_test = None;
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--listen" => listen = Some(value("--listen")?),
+            "--self-test" => {
+                let n = value("--self-test")?;
+                self_test = Some(
+                    n.parse()
+                        .map_err(|_| format!("--self-test {n}: not a count"))?,
+                );
+            }
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    if let Some(n) = self_test {
+        return Ok(Mode::SelfTest(n));
+    }
+    let listen = listen.unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+    listen
+        .parse()
+        .map(Mode::Serve)
+        .map_err(|e| format!("listen address {listen:?}: {e}"))
+}
+
+/// The registry: `udp` unless `SPECTATOR_OUTPUT_LOCATION` says otherwise, a 60 KiB buffer.
+fn registry() -> Result<Registry, spectator_std::ConfigError> {
+    let config = Config::builder()
+        .location("udp")
+        .extra_common_tag("nf.app", "web-server-example")
+        .buffer_size(DEFAULT_MAX_DATAGRAM)
+        .build()?;
+    Registry::new(config)
+}
+
+/// The server's meters, created once and shared by every request.
+struct Metrics {
+    registry: Registry,
+    /// `server.requestCount,version=v1` with the common tags; each request adds its own tags.
+    request_count: MeterId,
+    request_latency: PercentileTimer,
+    response_size: DistributionSummary,
+    in_flight: InFlight,
+}
+
+impl Metrics {
+    fn new(registry: Registry) -> Self {
+        let request_count = registry
+            .new_id("server.requestCount", &[("version", "v1")])
+            .expect("a non-empty name is a valid id");
+        Self {
+            request_latency: registry.pct_timer("server.requestLatency", &[]),
+            response_size: registry.distribution_summary("server.responseSize", &[]),
+            in_flight: InFlight {
+                count: Mutex::new(0),
+                gauge: registry.gauge("server.requestsInFlight", &[]),
+            },
+            request_count,
+            registry,
+        }
+    }
+
+    fn count_request(&self, country: &str, title: &str, status: StatusCode) {
+        let tags = [
+            ("country", country),
+            ("title", title),
+            ("status", status.as_str()),
+        ];
+        match self.request_count.with_tags(&tags) {
+            Ok(id) => self.registry.counter_with_id(&id).increment(),
+            Err(e) => eprintln!("web-server: cannot count a request: {e}"),
+        }
+    }
+}
+
+/// Requests being handled, written to a gauge on every change.
+///
+/// The count and the write happen under one lock: with a bare atomic, two threads could write
+/// their values in the opposite order and leave the gauge showing a stale count.
+struct InFlight {
+    count: Mutex<i64>,
+    gauge: Gauge,
+}
+
+impl InFlight {
+    fn add(&self, delta: i64) {
+        let mut count = self.count.lock().unwrap_or_else(|p| p.into_inner());
+        *count += delta;
+        self.gauge.set(*count);
+    }
+
+    /// Counts a request until the guard is dropped, also when the client goes away and axum
+    /// drops the handler half-way.
+    fn enter(&self) -> InFlightGuard<'_> {
+        self.add(1);
+        InFlightGuard(self)
+    }
+}
+
+struct InFlightGuard<'a>(&'a InFlight);
+
+impl Drop for InFlightGuard<'_> {
+    fn drop(&mut self) {
+        self.0.add(-1);
+    }
+}
+
+/// `GET /api/v1/play?country=..&title=..`
+async fn play(
+    State(metrics): State<Arc<Metrics>>,
+    Query(params): Query<HashMap<String, String>>,
+) -> (StatusCode, String) {
+    let _in_flight = metrics.in_flight.enter();
+    // Records the handler's time into server.requestLatency when dropped, after the counter.
+    let _latency = StopWatch::start(&metrics.request_latency);
+
+    let param = |name: &str| {
+        params
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    };
+    let (country, title) = (param("country"), param("title"));
+    let (status, body) = match (country, title) {
+        (Some(country), Some(title)) => (StatusCode::OK, format!("playing {title} in {country}\n")),
+        (None, _) => (
+            StatusCode::BAD_REQUEST,
+            "missing parameter: country\n".to_owned(),
+        ),
+        (_, None) => (
+            StatusCode::BAD_REQUEST,
+            "missing parameter: title\n".to_owned(),
+        ),
+    };
+    metrics.response_size.record(body.len());
+    metrics.count_request(
+        country.unwrap_or("unknown"),
+        title.unwrap_or("unknown"),
+        status,
+    );
+    (status, body)
+}
+
+fn app(metrics: Arc<Metrics>) -> Router {
+    Router::new()
+        .route("/api/v1/play", get(play))
+        .with_state(metrics)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term.recv() => {}
+    }
+    eprintln!("web-server: shutting down");
+}
+
+async fn serve(addr: SocketAddr, metrics: Arc<Metrics>) -> Result<(), String> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    eprintln!(
+        "web-server: listening on http://{addr}/api/v1/play, metrics to {}",
+        metrics.registry.config().location()
+    );
+    axum::serve(listener, app(metrics))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))
+}
+
+/// Request `i` of the self-test: a query string and the status it must get.
+fn planned_request(i: usize) -> (&'static str, StatusCode) {
+    const GOOD: [&str; 3] = [
+        "country=US&title=Stranger%20Things",
+        "country=BR&title=Narcos",
+        "country=DE&title=Am%C3%A9lie",
+    ];
+    match i % 5 {
+        3 => ("title=Narcos", StatusCode::BAD_REQUEST),
+        4 => ("country=BR&title=", StatusCode::BAD_REQUEST),
+        _ => (GOOD[i % 3], StatusCode::OK),
+    }
+}
+
+/// A minimal HTTP/1.1 client: one GET per connection, returns the status code and body.
+async fn http_get(addr: SocketAddr, path: &str) -> Result<(u16, String), String> {
+    let exchange = async {
+        let mut stream = TcpStream::connect(addr).await?;
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await?;
+        Ok::<_, std::io::Error>(response)
+    };
+    let response = tokio::time::timeout(Duration::from_secs(10), exchange)
+        .await
+        .map_err(|_| format!("GET {path}: no answer within 10 s"))?
+        .map_err(|e| format!("GET {path}: {e}"))?;
+    let response = String::from_utf8_lossy(&response);
+    let status = response
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| format!("GET {path}: not an HTTP/1.1 response: {response:?}"))?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, body)| body)
+        .to_owned();
+    Ok((status, body))
+}
+
+async fn self_test(n: usize, metrics: Arc<Metrics>) -> Result<(), String> {
+    const CONCURRENCY: usize = 4;
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("cannot listen on 127.0.0.1:0: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app(metrics))
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    eprintln!("web-server: self-test, {n} requests to http://{addr}");
+
+    let mut clients = tokio::task::JoinSet::new();
+    let mut by_status: HashMap<u16, usize> = HashMap::new();
+    let mut failures = Vec::new();
+    for i in 0..=n {
+        // At most CONCURRENCY requests at a time; after the last one is started, wait for all.
+        while clients.len() == CONCURRENCY || (i == n && !clients.is_empty()) {
+            match clients.join_next().await {
+                Some(Ok(Ok(status))) => *by_status.entry(status).or_default() += 1,
+                Some(Ok(Err(e))) => failures.push(e),
+                Some(Err(e)) => failures.push(format!("client task failed: {e}")),
+                None => break,
+            }
+        }
+        if i == n {
+            break;
+        }
+        let (query, expected) = planned_request(i);
+        clients.spawn(async move {
+            let path = format!("/api/v1/play?{query}");
+            let (status, body) = http_get(addr, &path).await?;
+            if status != expected.as_u16() {
+                return Err(format!(
+                    "GET {path}: status {status}, expected {expected}: {body:?}"
+                ));
+            }
+            Ok(status)
+        });
+    }
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .map_err(|_| "the server did not shut down within 10 s".to_owned())?
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("server error: {e}"))?;
+    if !failures.is_empty() {
+        return Err(failures.join("\n"));
+    }
+    eprintln!("web-server: self-test passed, statuses {by_status:?}");
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let mode = match parse_args(std::env::args().skip(1)) {
+        Ok(mode) => mode,
+        Err(e) if e.is_empty() => {
+            eprintln!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("web-server: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let registry = match registry() {
+        Ok(registry) => registry,
+        Err(e) => {
+            eprintln!("web-server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let metrics = Arc::new(Metrics::new(registry.clone()));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("web-server: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match mode {
+            Mode::Serve(addr) => serve(addr, metrics).await,
+            Mode::SelfTest(n) => self_test(n, metrics).await,
+        }
+    });
+    // Sends what is still buffered; meters still held anywhere write nothing from now on.
+    registry.close();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("web-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
