@@ -188,6 +188,12 @@ pub trait RecordSeconds {
     }
 }
 
+impl<T: RecordSeconds + ?Sized> RecordSeconds for &T {
+    fn record_seconds(&self, seconds: f64) {
+        (**self).record_seconds(seconds);
+    }
+}
+
 impl RecordSeconds for Timer {
     fn record_seconds(&self, seconds: f64) {
         self.record(seconds);

@@ -34,7 +34,7 @@ impl Shared {
             return;
         }
         log::debug!(target: "spectator::registry", "Close Registry Writer");
-        self.output.flush();
+        self.output.close();
         let (stopped, wake) = &*self.stop;
         *stopped.lock().unwrap_or_else(|p| p.into_inner()) = true;
         wake.notify_all();
@@ -171,7 +171,8 @@ impl Registry {
         self.shared.output.flush();
     }
 
-    /// Flushes, then drops every later write (spectator-py's `close()`).
+    /// Flushes, then drops every later write (spectator-py's `close()`). If spectatord is not
+    /// reading, waits at most 100 ms for it before dropping (and counting) what is left.
     pub fn close(&self) {
         self.shared.close();
     }

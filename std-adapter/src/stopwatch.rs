@@ -79,6 +79,9 @@ impl Clock for ManualClock {
 /// Times a scope: records the elapsed seconds into its timer when dropped (or at
 /// [`stop`](StopWatch::stop)), even when the scope unwinds.
 ///
+/// The timer is borrowed (`StopWatch::start(&timer)`) or owned (`StopWatch::start(timer.clone())`,
+/// a `'static` stopwatch that can move into another thread or task).
+///
 /// ```
 /// use spectator_std::{Config, ManualClock, Registry, StopWatch};
 /// let registry = Registry::new(Config::builder().location("memory").without_env().build()?)?;
@@ -90,18 +93,21 @@ impl Clock for ManualClock {
 /// }
 /// let line = registry.memory_writer().unwrap().last_line();
 /// assert_eq!(line.as_deref(), Some("t:request.latency:0.19999999999999998"));
+///
+/// let owned: StopWatch<'static, _> = StopWatch::start(timer.clone());
+/// std::thread::spawn(move || drop(owned)).join().unwrap();
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct StopWatch<'a, T: RecordSeconds, C: Clock = SystemClock> {
-    timer: &'a T,
-    clock: ClockRef<'a, C>,
+pub struct StopWatch<'c, T: RecordSeconds, C: Clock = SystemClock> {
+    timer: T,
+    clock: ClockRef<'c, C>,
     start: f64,
     armed: bool,
 }
 
-enum ClockRef<'a, C> {
+enum ClockRef<'c, C> {
     Owned(C),
-    Borrowed(&'a C),
+    Borrowed(&'c C),
 }
 
 impl<C: Clock> ClockRef<'_, C> {
@@ -113,9 +119,9 @@ impl<C: Clock> ClockRef<'_, C> {
     }
 }
 
-impl<'a, T: RecordSeconds> StopWatch<'a, T, SystemClock> {
+impl<T: RecordSeconds> StopWatch<'static, T, SystemClock> {
     /// Starts timing with the system clock.
-    pub fn start(timer: &'a T) -> Self {
+    pub fn start(timer: T) -> Self {
         let clock = ClockRef::Owned(SystemClock);
         Self {
             timer,
@@ -126,9 +132,9 @@ impl<'a, T: RecordSeconds> StopWatch<'a, T, SystemClock> {
     }
 }
 
-impl<'a, T: RecordSeconds, C: Clock> StopWatch<'a, T, C> {
+impl<'c, T: RecordSeconds, C: Clock> StopWatch<'c, T, C> {
     /// Starts timing with `clock`.
-    pub fn with_clock(timer: &'a T, clock: &'a C) -> Self {
+    pub fn with_clock(timer: T, clock: &'c C) -> Self {
         let clock = ClockRef::Borrowed(clock);
         Self {
             timer,

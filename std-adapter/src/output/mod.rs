@@ -13,6 +13,7 @@ mod stream;
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 pub use memory::MemoryWriter;
 use socket::{nb_result, DatagramSocket, SocketTransport};
@@ -23,6 +24,9 @@ use crate::config::{Config, UDP_MAX_PAYLOAD};
 use crate::error::ConfigError;
 use crate::location::Location;
 use crate::meter_id::Rendered;
+
+/// How long `close()` waits, at most, for a full socket to take the backlog.
+pub(crate) const CLOSE_DRAIN: Duration = Duration::from_millis(100);
 
 /// Lines up to this size are formatted on the stack; longer ones (rare) on the heap.
 const STACK_LINE: usize = 1024;
@@ -170,6 +174,26 @@ impl Output {
                 }
             }
             Output::None | Output::Memory(_) | Output::Datagram { .. } => {}
+        }
+    }
+
+    /// The last flush: sends buffered lines, then gives a full socket up to [`CLOSE_DRAIN`] to
+    /// take the backlog before dropping (and counting) what is left.
+    pub(crate) fn close(&self) {
+        self.flush();
+        let Output::Buffered(buffer) = self else {
+            return;
+        };
+        let deadline = Instant::now() + CLOSE_DRAIN;
+        let mut buffer = lock(buffer);
+        while !buffer.transport_mut().drain_backlog() {
+            if Instant::now() >= deadline {
+                let backlog = &mut buffer.transport_mut().backlog;
+                log::warn!(target: "spectator::writer", "socket still full at close: dropped {} lines", backlog.waiting().0);
+                backlog.abandon();
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
         }
     }
 

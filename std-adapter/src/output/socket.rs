@@ -113,6 +113,19 @@ impl Backlog {
         self.lines -= line_count(datagram);
     }
 
+    /// Drops everything waiting, counting it as lost.
+    pub(crate) fn abandon(&mut self) {
+        let (lines, bytes, datagrams) = self.waiting();
+        self.lost = (
+            self.lost.0 + lines,
+            self.lost.1 + bytes,
+            self.lost.2 + datagrams,
+        );
+        self.datagrams.clear();
+        self.bytes = 0;
+        self.lines = 0;
+    }
+
     /// Lines, bytes and datagrams waiting.
     pub(crate) fn waiting(&self) -> (u64, u64, u64) {
         (self.lines, self.bytes as u64, self.datagrams.len() as u64)
