@@ -1,153 +1,135 @@
 //! `f64` rendered exactly like CPython's `repr(float)` (spec §4.1).
 //!
-//! The shortest round-trip digits come from `ryu` (which, like CPython, breaks exact ties towards
-//! an even last digit); this module only lays them out the Python way:
+//! The shortest round-trip digits come from `zmij` (Schubfach-based; like CPython's `repr`, it
+//! gives the shortest digits that round-trip and breaks exact ties towards an even last digit).
+//! This module only makes the layout Python's:
 //!
 //! * `nan`, `inf`, `-inf`, `0.0`, `-0.0`;
-//! * fixed notation with a `.` when `1e-4 <= |x| < 1e16` (`1.0`, `0.0001`, `9999999999999998.0`);
-//! * otherwise scientific with a signed, at least two-digit exponent (`1e+16`, `1.5e-05`, `5e-324`).
+//! * fixed notation with a `.` when `1e-4 <= |x| < 1e16` (`1.0`, `0.0001`, `9999999999999998.0`):
+//!   zmij's own layout in that range already is Python's, so it is copied as is (the fast path);
+//! * otherwise scientific with a signed, at least two-digit exponent (`1e+16`, `1.5e-05`,
+//!   `5e-324`): zmij's exponent is re-signed and padded, and any other layout is rebuilt from
+//!   its digits.
 
-use crate::write::{LineWrite, Overflow};
+use crate::write::{all_or_nothing, LineWrite, Overflow, SliceWriter};
 
 /// Longest rendering: `-1.7976931348623157e+308` is 24 bytes; fixed notation peaks at
 /// `-0.000` plus 17 digits.
 pub const MAX_LEN: usize = 32;
 
-/// Shortest round-trip decimal digits of a finite, non-zero `|x|`: `digits[..len]` (no leading
-/// or trailing zeros) and the position of the decimal point, so that `|x| = 0.D1D2… × 10^decpt`.
-struct Decimal {
-    digits: [u8; 20],
-    len: usize,
+/// Appends Python's `repr(x)` to `out` (all or nothing).
+///
+/// ```
+/// let mut s: heapless::String<32> = heapless::String::new();
+/// spectator_core::pyfloat::write_f64(&mut s, 111275153569243.125).unwrap();
+/// assert_eq!(s.as_str(), "111275153569243.12");
+/// ```
+#[inline]
+pub fn write_f64<W: LineWrite + ?Sized>(out: &mut W, x: f64) -> Result<(), Overflow> {
+    if !x.is_finite() {
+        return out.push_text(if x.is_nan() {
+            "nan"
+        } else if x > 0.0 {
+            "inf"
+        } else {
+            "-inf"
+        });
+    }
+    let mut buf = zmij::Buffer::new();
+    let text = buf.format_finite(x);
+    if is_fixed_notation(x) {
+        return out.push_text(text);
+    }
+    all_or_nothing(out, |out| write_scientific(out, x.is_sign_negative(), text))
+}
+
+/// Whether Python's `repr` uses fixed notation for `x`. Exact: shortest digits are monotonic
+/// in `x`, `1e16` is a double, and the double nearest `1e-4` prints as `0.0001`.
+#[inline]
+fn is_fixed_notation(x: f64) -> bool {
+    let a = x.abs();
+    a == 0.0 || (1e-4..1e16).contains(&a)
+}
+
+/// Writes a finite, non-zero value outside the fixed range in Python's scientific layout,
+/// from zmij's rendering `text` of it.
+fn write_scientific<W: LineWrite + ?Sized>(
+    out: &mut W,
+    negative: bool,
+    text: &str,
+) -> Result<(), Overflow> {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    if negative {
+        out.push_ascii(b'-')?;
+    }
+    if let Some((mantissa, exp)) = unsigned.split_once('e') {
+        // `1e16`, `1.5e-7`: the mantissa is already Python's; re-sign and pad the exponent.
+        out.push_text(mantissa)?;
+        let (exp_negative, digits) = match exp.as_bytes().first() {
+            Some(b'-') => (true, exp.get(1..).unwrap_or_default()),
+            Some(b'+') => (false, exp.get(1..).unwrap_or_default()),
+            _ => (false, exp),
+        };
+        out.push_text(if exp_negative { "e-" } else { "e+" })?;
+        if digits.len() < 2 {
+            out.push_ascii(b'0')?;
+        }
+        return out.push_text(digits);
+    }
+    // Any other layout (e.g. `0.0000123`): rebuild from the digits.
+    let dec = Decimal::from_text(unsigned);
+    let digits = dec.digits();
+    let (first, rest) = digits.split_at(1.min(digits.len()));
+    out.push_text(first)?;
+    if !rest.is_empty() {
+        out.push_ascii(b'.')?;
+        out.push_text(rest)?;
+    }
+    let e = dec.decpt - 1;
+    out.push_text(if e < 0 { "e-" } else { "e+" })?;
+    if e.unsigned_abs() < 10 {
+        out.push_ascii(b'0')?;
+    }
+    out.push_text(itoa::Buffer::new().format(e.unsigned_abs()))
+}
+
+/// The digits of a plain decimal rendering (`123.45`, `0.00012`) without leading or trailing
+/// zeros, and the position of the decimal point: the value is `0.D1D2… × 10^decpt`.
+struct Decimal<'a> {
+    text: &'a str,
+    start: usize,
+    end: usize,
     decpt: i32,
 }
 
-impl Decimal {
-    fn of(x: f64) -> Self {
-        let mut ryu_buf = ryu::Buffer::new();
-        let text = ryu_buf.format_finite(x).as_bytes();
-        let mut d = Decimal {
-            digits: [0; 20],
-            len: 0,
-            decpt: 0,
+impl<'a> Decimal<'a> {
+    fn from_text(text: &'a str) -> Self {
+        let bytes = text.as_bytes();
+        let point = bytes.iter().position(|b| *b == b'.');
+        let int_digits = point.unwrap_or(bytes.len()) as i32;
+        let is_digit = |b: &u8| b.is_ascii_digit() && *b != b'0';
+        let start = bytes.iter().position(is_digit).unwrap_or(bytes.len());
+        let end = bytes.iter().rposition(is_digit).map_or(start, |i| i + 1);
+        let leading_zeros = match point {
+            Some(p) if start > p => start as i32 - 1,
+            _ => start as i32,
         };
-        let mut int_digits = 0i32;
-        let mut seen_point = false;
-        let mut leading_zeros = 0i32;
-        let mut exp = 0i32;
-        let mut exp_neg = false;
-        let mut in_exp = false;
-        for &b in text {
-            match b {
-                b'-' if in_exp => exp_neg = true,
-                b'-' | b'+' => {}
-                b'e' | b'E' => in_exp = true,
-                b'.' => seen_point = true,
-                b'0'..=b'9' if in_exp => exp = exp * 10 + i32::from(b - b'0'),
-                b'0'..=b'9' => {
-                    if !seen_point {
-                        int_digits += 1;
-                    }
-                    if d.len == 0 && b == b'0' {
-                        leading_zeros += 1;
-                    } else if let Some(slot) = d.digits.get_mut(d.len) {
-                        *slot = b;
-                        d.len += 1;
-                    }
-                }
-                _ => {}
-            }
+        Decimal {
+            text,
+            start,
+            end,
+            decpt: int_digits - leading_zeros,
         }
-        while d.len > 1 && d.digits.get(d.len - 1) == Some(&b'0') {
-            d.len -= 1;
-        }
-        d.decpt = int_digits - leading_zeros + if exp_neg { -exp } else { exp };
-        d
     }
 
-    fn digits(&self) -> &[u8] {
-        self.digits.get(..self.len).unwrap_or_default()
-    }
-}
-
-/// Fills `buf` with Python's rendering of `x` and returns its length.
-fn render(x: f64, buf: &mut [u8; MAX_LEN]) -> usize {
-    let special: Option<&[u8]> = if x.is_nan() {
-        Some(b"nan")
-    } else if x.is_infinite() {
-        Some(if x > 0.0 { b"inf" } else { b"-inf" })
-    } else if x == 0.0 {
-        Some(if x.is_sign_negative() {
-            b"-0.0"
-        } else {
-            b"0.0"
-        })
-    } else {
-        None
-    };
-    let mut w = Cursor { buf, len: 0 };
-    if let Some(text) = special {
-        w.put_all(text);
-        return w.len;
-    }
-    let dec = Decimal::of(x);
-    let digits = dec.digits();
-    let n = digits.len() as i32;
-    if x.is_sign_negative() {
-        w.put(b'-');
-    }
-    if dec.decpt <= -4 || dec.decpt > 16 {
-        let (first, rest) = digits.split_at(1.min(digits.len()));
-        w.put_all(first);
-        if !rest.is_empty() {
-            w.put(b'.');
-            w.put_all(rest);
+    /// The significant digits, the decimal point removed.
+    fn digits(&self) -> heapless::String<24> {
+        let span = self.text.get(self.start..self.end).unwrap_or_default();
+        let mut digits = heapless::String::new();
+        for c in span.chars().filter(|c| *c != '.') {
+            let _ = digits.push(c);
         }
-        let e = dec.decpt - 1;
-        w.put(b'e');
-        w.put(if e < 0 { b'-' } else { b'+' });
-        let mut e_buf = itoa::Buffer::new();
-        let e_text = e_buf.format(e.unsigned_abs()).as_bytes();
-        if e_text.len() < 2 {
-            w.put(b'0');
-        }
-        w.put_all(e_text);
-    } else if dec.decpt <= 0 {
-        w.put_all(b"0.");
-        for _ in 0..-dec.decpt {
-            w.put(b'0');
-        }
-        w.put_all(digits);
-    } else if dec.decpt < n {
-        let (int_part, frac) = digits.split_at(dec.decpt as usize);
-        w.put_all(int_part);
-        w.put(b'.');
-        w.put_all(frac);
-    } else {
-        w.put_all(digits);
-        for _ in 0..dec.decpt - n {
-            w.put(b'0');
-        }
-        w.put_all(b".0");
-    }
-    w.len
-}
-
-struct Cursor<'a> {
-    buf: &'a mut [u8; MAX_LEN],
-    len: usize,
-}
-
-impl Cursor<'_> {
-    fn put(&mut self, b: u8) {
-        if let Some(slot) = self.buf.get_mut(self.len) {
-            *slot = b;
-            self.len += 1;
-        }
-    }
-    fn put_all(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.put(b);
-        }
+        digits
     }
 }
 
@@ -171,7 +153,9 @@ impl PyFloat {
     /// Renders `x`.
     pub fn new(x: f64) -> Self {
         let mut buf = [0u8; MAX_LEN];
-        let len = render(x, &mut buf);
+        let mut w = SliceWriter::new(&mut buf);
+        let _ = write_f64(&mut w, x);
+        let len = w.written();
         Self { buf, len }
     }
 
@@ -186,18 +170,6 @@ impl core::fmt::Debug for PyFloat {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-/// Appends Python's `repr(x)` to `out` (all or nothing).
-///
-/// ```
-/// let mut s: heapless::String<32> = heapless::String::new();
-/// spectator_core::pyfloat::write_f64(&mut s, 111275153569243.125).unwrap();
-/// assert_eq!(s.as_str(), "111275153569243.12");
-/// ```
-#[inline]
-pub fn write_f64<W: LineWrite + ?Sized>(out: &mut W, x: f64) -> Result<(), Overflow> {
-    out.push_text(PyFloat::new(x).as_str())
 }
 
 #[cfg(test)]
@@ -235,6 +207,22 @@ mod tests {
         assert_eq!(r(111275153569243.125), "111275153569243.12");
         // Exact ties go to the even digit, as in CPython (Rust's `{}` rounds this one up).
         assert_eq!(r(23576.0113525390625), "23576.011352539062");
+    }
+
+    #[test]
+    fn plain_decimal_text_is_relaid_out() {
+        let mut s: heapless::String<32> = heapless::String::new();
+        super::write_scientific(&mut s, false, "0.0000123").unwrap();
+        assert_eq!(s, "1.23e-05");
+        s.clear();
+        super::write_scientific(&mut s, true, "-0.00001").unwrap();
+        assert_eq!(s, "-1e-05");
+        s.clear();
+        super::write_scientific(&mut s, false, "12300000000000000000.0").unwrap();
+        assert_eq!(s, "1.23e+19");
+        s.clear();
+        super::write_scientific(&mut s, false, "1e100").unwrap();
+        assert_eq!(s, "1e+100");
     }
 
     #[test]

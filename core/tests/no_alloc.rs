@@ -17,6 +17,7 @@ use spectator_core::meters::{
     MonotonicCounterUint, PercentileDistributionSummary, PercentileTimer, Timer,
 };
 use spectator_core::parse::python::parse_protocol_line;
+use spectator_core::parse::spectatord::{parse_datagram, parse_line};
 use spectator_core::pyfloat::PyFloat;
 use spectator_core::sanitize::write_sanitized;
 use spectator_core::transport::MemoryError;
@@ -423,5 +424,41 @@ fn python_parser_does_not_allocate() {
             core::fmt::write(&mut message, format_args!("{err}")).unwrap();
             assert!(message.contains("values to unpack"));
         }
+    });
+}
+
+#[test]
+fn spectatord_parser_does_not_allocate() {
+    assert_no_alloc("parse::spectatord", || {
+        let line = parse_line(b"g,60:queue.size,b=2,a=1:42").unwrap();
+        assert_eq!(line.name, b"queue.size");
+        assert_eq!(line.tags.count(), 2);
+        for ok in [
+            &b"c:server.numRequests,nf.app=www,status=200:1"[..],
+            b"t:latency:1e-05",
+            b"U:bytes:18446744073709551615",
+            b"U:x:21.5",
+        ] {
+            assert!(parse_line(ok).is_ok());
+        }
+        let mut message: heapless::String<128> = heapless::String::new();
+        for bad in [
+            &b"g,0:x:1"[..],
+            b"g,1.5:x:1",
+            b"c:name",
+            b"S::1",
+            b"S:users:aMOpbGxv",
+        ] {
+            let err = parse_line(bad).unwrap_err();
+            message.clear();
+            core::fmt::write(&mut message, format_args!("{err}")).unwrap();
+            assert!(!message.is_empty());
+        }
+        let odd = parse_line(b"U:x:21.5").unwrap();
+        message.clear();
+        core::fmt::write(&mut message, format_args!("{}", odd.warning.unwrap())).unwrap();
+        assert!(message.starts_with("Got 21"));
+        let results = parse_datagram(b"c:a:1\r\n\n\nS:b:AQ==\ng,0:c:1\n").map(|l| l.result.is_ok());
+        assert!(results.eq([true, false, false]));
     });
 }
