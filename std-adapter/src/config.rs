@@ -11,6 +11,9 @@ use crate::location::Location;
 pub const LOCATION_ENV: &str = "SPECTATOR_OUTPUT_LOCATION";
 /// The largest datagram a registry sends by default: below spectatord's 64 KiB receive buffer.
 pub const DEFAULT_MAX_DATAGRAM: usize = 60 * 1024;
+/// How many bytes of datagrams a buffered socket output keeps by default while spectatord is
+/// not reading, before dropping the oldest.
+pub const DEFAULT_BACKLOG: usize = 4 << 20;
 /// The largest UDP/IPv4 payload.
 pub const UDP_MAX_PAYLOAD: usize = 65_507;
 
@@ -54,6 +57,7 @@ pub struct Config {
     process: Option<String>,
     buffer_size: usize,
     max_datagram: usize,
+    backlog_size: usize,
     flush_interval: Duration,
 }
 
@@ -100,6 +104,11 @@ impl Config {
         self.max_datagram
     }
 
+    /// Bytes of datagrams a buffered UDP or Unix output keeps while the socket is full.
+    pub fn backlog_size(&self) -> usize {
+        self.backlog_size
+    }
+
     /// How often buffered lines (and file or stdout output) are flushed in the background.
     pub fn flush_interval(&self) -> Duration {
         self.flush_interval
@@ -113,6 +122,7 @@ pub struct ConfigBuilder {
     extra_common_tags: Vec<(String, String)>,
     buffer_size: usize,
     max_datagram: usize,
+    backlog_size: usize,
     flush_interval: Duration,
     env: Env,
     use_env: bool,
@@ -125,6 +135,7 @@ impl Default for ConfigBuilder {
             extra_common_tags: Vec::new(),
             buffer_size: 0,
             max_datagram: DEFAULT_MAX_DATAGRAM,
+            backlog_size: DEFAULT_BACKLOG,
             flush_interval: Duration::from_secs(5),
             env: Env::Process,
             use_env: true,
@@ -170,6 +181,14 @@ impl ConfigBuilder {
     /// The largest datagram to send, 1 to 65507 bytes (default 60 KiB).
     pub fn max_datagram(mut self, bytes: usize) -> Self {
         self.max_datagram = bytes;
+        self
+    }
+
+    /// How many bytes of datagrams a buffered UDP or Unix output keeps while spectatord is not
+    /// reading (default 4 MiB), sent in order once it reads again; past that the oldest are
+    /// dropped and counted. 0 drops at once.
+    pub fn backlog_size(mut self, bytes: usize) -> Self {
+        self.backlog_size = bytes;
         self
     }
 
@@ -245,6 +264,7 @@ impl ConfigBuilder {
             process: non_blank(&["NETFLIX_PROCESS_NAME"]),
             buffer_size,
             max_datagram: self.max_datagram,
+            backlog_size: self.backlog_size,
             flush_interval: self.flush_interval,
         })
     }

@@ -49,7 +49,9 @@ mod output;
 mod registry;
 mod stopwatch;
 
-pub use config::{Config, ConfigBuilder, DEFAULT_MAX_DATAGRAM, LOCATION_ENV, UDP_MAX_PAYLOAD};
+pub use config::{
+    Config, ConfigBuilder, DEFAULT_BACKLOG, DEFAULT_MAX_DATAGRAM, LOCATION_ENV, UDP_MAX_PAYLOAD,
+};
 pub use error::ConfigError;
 pub use global::global;
 pub use location::{Location, DEFAULT_UDP, DEFAULT_UNIX};

@@ -25,7 +25,7 @@ impl Shared {
     #[inline]
     pub(crate) fn write(&self, m: &Measurement<'_>) {
         if !self.closed.load(Ordering::Relaxed) {
-            self.output.write(m, &self.stats);
+            self.output.write(m, &self.stats, &self.closed);
         }
     }
 

@@ -11,7 +11,7 @@ mod memory;
 mod socket;
 mod stream;
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -114,7 +114,7 @@ impl Output {
                 max_datagram,
             });
         }
-        let transport = SocketTransport::new(socket, max_datagram);
+        let transport = SocketTransport::new(socket, max_datagram, config.backlog_size());
         let buffer = Buffer::new(transport).with_max_datagram(config.buffer_size());
         Ok(Output::Buffered(Box::new(Mutex::new(buffer))))
     }
@@ -126,9 +126,16 @@ impl Output {
 
     /// Writes one measurement. Never blocks on the network, never panics.
     #[inline]
-    pub(crate) fn write(&self, m: &Measurement<'_>, stats: &AtomicStats) {
+    pub(crate) fn write(&self, m: &Measurement<'_>, stats: &AtomicStats, closed: &AtomicBool) {
         match self {
-            Output::Buffered(buffer) => lock(buffer).record(m),
+            Output::Buffered(buffer) => {
+                let mut buffer = lock(buffer);
+                // Checked again under the lock: a write racing with `close()` either lands
+                // before the final flush or is discarded, never left behind unsent.
+                if !closed.load(Relaxed) {
+                    buffer.record(m);
+                }
+            }
             Output::Datagram {
                 socket,
                 max_datagram,

@@ -74,13 +74,11 @@ pub(crate) fn nb_result(result: io::Result<()>) -> nb::Result<(), SocketError> {
     })
 }
 
-/// The most bytes of datagrams kept while the socket is full.
-pub(crate) const BACKLOG_BYTES: usize = 1 << 20;
-
-/// Datagrams waiting for a full socket, oldest first, bounded by [`BACKLOG_BYTES`].
+/// Datagrams waiting for a full socket, oldest first, at most `capacity` bytes of them.
 #[derive(Debug, Default)]
 pub(crate) struct Backlog {
     datagrams: VecDeque<Vec<u8>>,
+    capacity: usize,
     bytes: usize,
     lines: u64,
     /// Lines, bytes and datagrams dropped to keep the backlog bounded.
@@ -93,7 +91,7 @@ fn line_count(datagram: &[u8]) -> u64 {
 
 impl Backlog {
     fn push(&mut self, datagram: &[u8]) {
-        while self.bytes + datagram.len() > BACKLOG_BYTES {
+        while self.bytes + datagram.len() > self.capacity {
             let Some(oldest) = self.datagrams.pop_front() else {
                 break;
             };
@@ -145,11 +143,19 @@ pub(crate) struct SocketTransport {
 }
 
 impl SocketTransport {
-    pub(crate) fn new(socket: Arc<DatagramSocket>, max_datagram: usize) -> Self {
+    pub(crate) fn new(
+        socket: Arc<DatagramSocket>,
+        max_datagram: usize,
+        backlog_bytes: usize,
+    ) -> Self {
+        let backlog = Backlog {
+            capacity: backlog_bytes,
+            ..Backlog::default()
+        };
         Self {
             socket,
             max_datagram,
-            backlog: Backlog::default(),
+            backlog,
         }
     }
 
@@ -183,11 +189,15 @@ impl Transport for SocketTransport {
         log::trace!(target: "spectator::writer", "write buffer of {} bytes", datagram.len());
         if !self.drain_backlog() {
             self.backlog.push(datagram);
+            std::thread::yield_now();
             return Ok(());
         }
         match nb_result(self.socket.send(datagram)) {
             Err(nb::Error::WouldBlock) => {
                 self.backlog.push(datagram);
+                // Let the receiver (often on this machine) run before the backlog grows; this
+                // gives up the time slice, it does not wait.
+                std::thread::yield_now();
                 Ok(())
             }
             Err(nb::Error::Other(e)) => {
