@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 pub use memory::MemoryWriter;
-use socket::{nb_result, DatagramSocket, SocketTransport};
+use socket::{log_send_error, nb_result, DatagramSocket, SocketTransport};
 use spectator_core::{LineBuffer, Measurement, Stats};
 use stream::Stream;
 
@@ -266,7 +266,7 @@ fn send_line(socket: &DatagramSocket, max_datagram: usize, line: &[u8], stats: &
         }
         Err(nb::Error::Other(e)) => {
             stats.failed();
-            log::error!(target: "spectator::writer", "failed to write line={}: {}", text(line), e.0);
+            log_send_error(&e.0, format_args!("line={}", text(line)));
         }
     }
 }

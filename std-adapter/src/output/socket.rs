@@ -3,7 +3,10 @@
 //! Sends never block: a full socket queue (spectatord not reading) is `WouldBlock`, and the
 //! line or datagram is dropped and counted. The Unix socket is unconnected and addresses the
 //! path on every send, so when spectatord restarts and recreates its socket, delivery resumes
-//! by itself. UDP sends go to the address resolved once at construction.
+//! by itself. The UDP socket is connected once, at construction, to the resolved address: the
+//! kernel then skips a route lookup per send, and when nothing listens (ICMP port unreachable)
+//! a later send reports `ConnectionRefused`, counted as a failed send and logged at debug level
+//! (spectator-py's unconnected socket never learns it).
 
 use std::collections::VecDeque;
 use std::io;
@@ -17,7 +20,7 @@ use spectator_core::transport::{ErrorKind, Transport, TransportError};
 /// A non-blocking datagram socket and its destination.
 #[derive(Debug)]
 pub(crate) enum DatagramSocket {
-    Udp(UdpSocket, SocketAddr),
+    Udp(UdpSocket),
     Unix(UnixDatagram, PathBuf),
 }
 
@@ -27,8 +30,9 @@ impl DatagramSocket {
             .parse()
             .expect("literal address");
         let socket = UdpSocket::bind(bind)?;
+        socket.connect(to)?;
         socket.set_nonblocking(true)?;
-        Ok(DatagramSocket::Udp(socket, to))
+        Ok(DatagramSocket::Udp(socket))
     }
 
     pub(crate) fn unix(to: PathBuf) -> io::Result<Self> {
@@ -40,9 +44,22 @@ impl DatagramSocket {
     #[inline]
     pub(crate) fn send(&self, datagram: &[u8]) -> io::Result<()> {
         match self {
-            DatagramSocket::Udp(s, to) => s.send_to(datagram, to).map(drop),
+            DatagramSocket::Udp(s) => s.send(datagram).map(drop),
             DatagramSocket::Unix(s, to) => s.send_to(datagram, to).map(drop),
         }
+    }
+}
+
+/// Logs a failed send: at debug when the peer is just not there (spectatord down), else at
+/// error.
+pub(crate) fn log_send_error(e: &io::Error, what: std::fmt::Arguments<'_>) {
+    if matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound
+    ) {
+        log::debug!(target: "spectator::writer", "failed to write {what}: {e}");
+    } else {
+        log::error!(target: "spectator::writer", "failed to write {what}: {e}");
     }
 }
 
@@ -166,7 +183,7 @@ impl SocketTransport {
                 Err(nb::Error::WouldBlock) => return false,
                 Ok(()) => {}
                 Err(nb::Error::Other(e)) => {
-                    log::error!(target: "spectator::writer", "failed to write buffer: {}", e.0);
+                    log_send_error(&e.0, format_args!("buffer"));
                     let lines = line_count(front);
                     self.backlog.lost.0 += lines;
                     self.backlog.lost.1 += front.len() as u64;
@@ -201,7 +218,7 @@ impl Transport for SocketTransport {
                 Ok(())
             }
             Err(nb::Error::Other(e)) => {
-                log::error!(target: "spectator::writer", "failed to write buffer: {}", e.0);
+                log_send_error(&e.0, format_args!("buffer"));
                 Err(nb::Error::Other(e))
             }
             Ok(()) => Ok(()),
