@@ -1,0 +1,32 @@
+//! # spectator-cli
+//!
+//! The library behind the `spectator` command:
+//!
+//! * `spectator listen`: a [`Listener`] receives datagrams like spectatord (UDP, dual stack, and
+//!   optionally a Unix datagram socket), checks every line with spectatord's acceptance rules,
+//!   and an [`Aggregator`] turns them into what spectatord would publish at each step
+//!   ([`StepReport`], rendered as a table or JSON);
+//! * `spectator send`: one update through spectator-std ([`send::send`]);
+//! * `spectator demo`: a listener and an instrumented workload in one process ([`demo::run`]);
+//! * `spectator bench-ingest`: the ingest benchmark ([`mod@bench`]).
+//!
+//! The [`Aggregator`] takes the time as an argument ([`Aggregator::ingest`],
+//! [`Aggregator::step`]), so tests drive it with a [`ManualClock`] and no sleeping.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod aggregator;
+pub mod bench;
+mod clock;
+pub mod demo;
+mod id;
+pub mod listen;
+mod report;
+pub mod send;
+
+pub use aggregator::{Aggregator, AGE_GAUGE_LIMIT, MESSAGES_PER_STEP, METER_TTL, MIN_GAUGE_TTL};
+pub use clock::{Clock, ManualClock, Nanos, SystemClock, SECOND};
+pub use id::CanonicalId;
+pub use listen::{ListenConfig, Listener};
+pub use report::{fmt_number, kind_name, LineCounts, Note, Published, Row, StepReport};
