@@ -42,8 +42,11 @@ bash scripts/fuzz.sh "$FUZZ_SECONDS"
 if [ -z "${SKIP_BENCH:-}" ]; then
   step "benchmarks (figures and ratios to the targets)"
   cargo bench -p spectator-core --bench core
+  cargo bench -p spectator-std --bench throughput
+  cargo bench -p spectator-cli
 fi
 
-step "main job"
+step "main job (short mode) and the core's sensor example"
+cargo run -q -p spectator-cli -- demo --seconds 2 --step 1
 cargo run -q -p spectator-core --example sensor | tail -1
 echo "all checks passed"
