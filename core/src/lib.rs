@@ -17,6 +17,7 @@
 //! | [`Measurement`], [`Sink`] | one update, and anything that takes updates |
 //! | [`LineBuffer`] | lines joined into datagrams of bounded size, flushed on size and on time |
 //! | [`Transport`] | where datagrams go: [`MemoryTransport`], [`WriteTransport`], sockets elsewhere |
+//! | [`AsyncTransport`] | where async tasks send datagrams, with [`Deferred`] in the buffer |
 //! | [`parse`] | spectator-py's line parser and spectatord's acceptance rules |
 //!
 //! Memory is fixed at compile time by const generics: `MeterId<N, T>` holds an id of at most
@@ -47,6 +48,12 @@
 //!
 //! With neither (the default) warnings are discarded; dropped lines are still counted in
 //! [`Stats`].
+//!
+//! Network stacks, as optional dependencies (see [`transport`]):
+//!
+//! * `embedded-nal`: `NalTransport`, a [`Transport`] over any embedded-nal 0.9 UDP stack.
+//! * `embassy-net`: `EmbassyUdpTransport`, an [`AsyncTransport`] over an embassy-net 0.9 UDP
+//!   socket (smoltcp 0.13).
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -74,6 +81,12 @@ pub use meter_id::{IdError, MeterId};
 pub use meter_kind::{Filter, MeterKind};
 pub use stats::{Dropped, Stats};
 pub use tag_set::{CommonTags, TagSet, TooManyTags};
-pub use transport::{ErrorKind, MemoryTransport, Transport, TransportError, WriteTransport};
+#[cfg(feature = "embassy-net")]
+pub use transport::EmbassyUdpTransport;
+#[cfg(feature = "embedded-nal")]
+pub use transport::NalTransport;
+pub use transport::{
+    AsyncTransport, Deferred, ErrorKind, MemoryTransport, Transport, TransportError, WriteTransport,
+};
 pub use value::Value;
 pub use write::{LineWrite, Overflow, SliceWriter};

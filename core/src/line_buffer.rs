@@ -8,10 +8,11 @@
 //! * When the next line would not fit, the buffer is sent first (flush on size).
 //! * [`poll`](LineBuffer::poll) flushes every `interval` of the time the caller supplies (the
 //!   core has no clock): call it from a tick, a timer task or the main loop.
-//! * Measurements are formatted straight into the buffer; a line that cannot fit even an empty
-//!   buffer is dropped as `too_long`. A preformatted line given to
-//!   [`append`](LineBuffer::append) that is longer than the buffer is sent alone, or dropped as
-//!   `too_long` when it exceeds the transport's maximum datagram.
+//! * A line longer than the limit is sent alone, as its own datagram, or dropped as `too_long`
+//!   when it exceeds the transport's maximum datagram. A measurement is formatted straight into
+//!   the buffer, so for it the capacity `N` is a bound too (it matters when the limit was
+//!   lowered below `N` with [`with_max_datagram`](LineBuffer::with_max_datagram)); a preformatted
+//!   line given to [`append`](LineBuffer::append) is sent from the caller's memory.
 //! * `WouldBlock` keeps the buffered datagram for a later retry; a line that then does not fit
 //!   is dropped as `backpressure`. A send error loses that datagram's lines (`send_failed`).
 //! * [`LineBuffer::unbuffered`] sends every line as its own datagram, like spectator-py without
@@ -23,7 +24,7 @@ use core::time::Duration;
 
 use crate::measurement::{Measurement, Sink};
 use crate::stats::Stats;
-use crate::transport::{Transport, TransportError};
+use crate::transport::{AsyncTransport, Transport, TransportError};
 use crate::warn::warning;
 
 /// The default interval between time-based flushes, as in spectator-py.
@@ -131,7 +132,23 @@ impl<T: Transport, const N: usize> LineBuffer<T, N> {
             self.lines += 1;
             self.after_append();
         } else if self.buf.is_empty() {
-            self.drop_too_long();
+            self.record_alone(m);
+        }
+    }
+
+    /// A measurement longer than the limit: formatted in the whole capacity `N` and sent as its
+    /// own datagram when it fits `N` and the transport, else dropped as `too_long`.
+    fn record_alone(&mut self, m: &Measurement<'_>) {
+        let fits =
+            m.write_to(&mut self.buf).is_ok() && self.buf.len() <= self.transport.max_datagram();
+        if !fits {
+            self.clear();
+            return self.drop_too_long();
+        }
+        self.lines = 1;
+        if let Err(nb::Error::WouldBlock) = self.flush() {
+            self.stats.dropped.backpressure += 1;
+            self.clear();
         }
     }
 
@@ -293,6 +310,64 @@ impl<T: Transport, const N: usize> LineBuffer<T, N> {
     }
 }
 
+/// Sending through an [`AsyncTransport`], for async tasks; usually the buffer's own transport
+/// is then a [`Deferred`](crate::transport::Deferred) placeholder (see
+/// [`transport::asynch`](crate::transport::asynch) for the pattern).
+///
+/// Both futures are cancel-safe: lines leave the buffer only when the send has completed.
+impl<T: Transport, const N: usize> LineBuffer<T, N> {
+    /// Sends the buffered lines through `transport`, if any, and counts them like
+    /// [`flush`](Self::flush). On an error the lines are lost (`send_failed`), as with a
+    /// synchronous send error.
+    pub async fn flush_async<A: AsyncTransport + ?Sized>(
+        &mut self,
+        transport: &mut A,
+    ) -> Result<(), A::Error> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let result = transport.send(&self.buf).await;
+        match &result {
+            Ok(()) => {
+                self.stats.datagrams_sent += 1;
+                self.stats.bytes_sent += self.buf.len() as u64;
+                self.stats.lines_sent += u64::from(self.lines);
+            }
+            Err(e) => {
+                self.stats.send_errors += 1;
+                self.stats.dropped.send_failed += u64::from(self.lines);
+                warning!(
+                    "spectator::line_buffer",
+                    "async send failed ({:?}), {} lines lost",
+                    e.kind(),
+                    self.lines
+                );
+            }
+        }
+        self.clear();
+        result
+    }
+
+    /// Like [`record`](Self::record), but when `m` does not fit the buffered datagram, the
+    /// datagram is first sent through `transport` (flush on size) instead of asking the
+    /// buffer's own transport. The error is that send's; `m` is buffered either way (or
+    /// dropped as `too_long` when it cannot fit an empty buffer).
+    pub async fn record_async<A: AsyncTransport + ?Sized>(
+        &mut self,
+        m: &Measurement<'_>,
+        transport: &mut A,
+    ) -> Result<(), A::Error> {
+        let sep = usize::from(!self.buf.is_empty());
+        let result = if self.buf.len() + sep + m.line_len() > self.limit {
+            self.flush_async(transport).await
+        } else {
+            Ok(())
+        };
+        self.record(m);
+        result
+    }
+}
+
 impl<T: Transport, const N: usize> Sink for LineBuffer<T, N> {
     #[inline]
     fn record(&mut self, measurement: &Measurement<'_>) {
@@ -353,6 +428,23 @@ mod tests {
         b.append("c:a:1\nc:b:1");
         assert_eq!(b.stats().dropped.invalid, 2);
         assert_eq!(sent(&b).len(), 2);
+    }
+
+    #[test]
+    fn measurements_over_a_lowered_limit_are_sent_alone() {
+        let mut b: LineBuffer<Spy, 16> =
+            LineBuffer::new(Spy::new().with_max_datagram(14)).with_max_datagram(8);
+        b.record(&counter("a")); // c:a:1
+        b.record(&counter("long_id")); // c:long_id:1 (11 > 8): buffer first, then alone
+        b.record(&counter("longer_id_x")); // 15 > 14: too long for the transport
+        b.record(&counter("way_too_long_id")); // 19 > N: cannot be formatted
+        assert_eq!(sent(&b), [&b"c:a:1"[..], b"c:long_id:1"]);
+        assert_eq!(b.stats().dropped.too_long, 2);
+        assert!(b.pending().is_empty());
+        b.transport_mut().block(true);
+        b.record(&counter("long_id"));
+        assert_eq!(b.stats().dropped.backpressure, 1);
+        assert!(b.pending().is_empty());
     }
 
     #[test]

@@ -79,7 +79,8 @@ fn write_scientific<W: LineWrite + ?Sized>(
     // Any other layout (e.g. `0.0000123`): rebuild from the digits.
     let dec = Decimal::from_text(unsigned);
     let digits = dec.digits();
-    let (first, rest) = digits.split_at(1.min(digits.len()));
+    // `get` rather than `split_at`: no panic path (and its formatting code) in firmware.
+    let (first, rest) = (digits.get(..1).unwrap_or_default(), digits.get(1..).unwrap_or_default());
     out.push_text(first)?;
     if !rest.is_empty() {
         out.push_ascii(b'.')?;

@@ -155,6 +155,15 @@ impl Model {
     }
 
     /// Checks what one operation did; `before` are the stats before it.
+    /// The longest line that is delivered (alone when over the limit): a measurement is
+    /// formatted in the buffer's capacity `N`, an appended line is sent from its own memory.
+    fn alone_bound(&self, source: Source) -> usize {
+        match source {
+            Source::Record => N.min(self.transport_max),
+            Source::Append => self.transport_max,
+        }
+    }
+
     fn settle<const B: usize, const D: usize>(
         &mut self,
         buf: &Buffer<B, D>,
@@ -182,9 +191,9 @@ impl Model {
         for d in &new_datagrams {
             check_datagram_shape(d, "datagram");
             if d.len() > self.limit {
-                let alone = new_line.as_ref().is_some_and(|l| {
-                    l.source == Source::Append && l.text == *d && d.len() <= self.transport_max
-                });
+                let alone = new_line
+                    .as_ref()
+                    .is_some_and(|l| l.text == *d && d.len() <= self.alone_bound(l.source));
                 assert!(
                     alone,
                     "a {}-byte datagram over the {}-byte limit: {d:?}",
@@ -250,10 +259,7 @@ impl Model {
         assert!(d_too_long <= 1);
         if d_too_long > 0 {
             let l = new_line.as_ref().expect("too_long without a line");
-            let bound = match l.source {
-                Source::Record => self.limit,
-                Source::Append => self.transport_max,
-            };
+            let bound = self.alone_bound(l.source);
             assert!(l.text.len() > bound, "{:?} dropped as too long", l.text);
         }
         if d_send_failed > 0 {
@@ -295,10 +301,7 @@ impl Model {
             if budget_before == 0 && room {
                 assert_eq!(d_send_failed, 0);
                 if let Some(l) = &new_line {
-                    let deliverable = match l.source {
-                        Source::Record => l.text.len() <= self.limit,
-                        Source::Append => l.text.len() <= self.transport_max,
-                    };
+                    let deliverable = l.text.len() <= self.alone_bound(l.source);
                     if deliverable && !invalid {
                         assert_eq!(d_total, 0, "{:?} was dropped", l.text);
                     }

@@ -7,12 +7,30 @@
 //! Provided here: [`MemoryTransport`] (fixed-capacity spy for tests) and [`WriteTransport`]
 //! (newline-terminated lines to any [`embedded_io::Write`]: a UART, a file, a stream). The std
 //! adapter and the boards provide sockets.
+//!
+//! Async code sends through an [`AsyncTransport`] instead, with [`Deferred`] as the buffer's
+//! placeholder transport ([`asynch`] shows the pattern). Network stacks, each behind a feature:
+//!
+//! | feature | type | over |
+//! |---|---|---|
+//! | `embedded-nal` | `NalTransport` ([`Transport`]) | any embedded-nal 0.9 `UdpClientStack` |
+//! | `embassy-net` | `EmbassyUdpTransport` ([`AsyncTransport`]) | an embassy-net 0.9 `UdpSocket` (smoltcp 0.13) |
 
+pub mod asynch;
+#[cfg(feature = "embassy-net")]
+mod embassy;
 mod io_write;
 mod memory;
+#[cfg(feature = "embedded-nal")]
+mod nal;
 
+pub use asynch::{AsyncTransport, Deferred};
+#[cfg(feature = "embassy-net")]
+pub use embassy::EmbassyUdpTransport;
 pub use io_write::{WriteError, WriteTransport};
 pub use memory::{MemoryError, MemoryTransport};
+#[cfg(feature = "embedded-nal")]
+pub use nal::{NalError, NalTransport};
 
 /// What went wrong in a transport, portably.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
