@@ -36,6 +36,9 @@ cargo test -p spectator-core --features log
 step "no_std build for thumbv7m-none-eabi"
 bash scripts/check-no-std.sh
 
+step "boards: build, size report, run in QEMU and check the exact lines"
+bash scripts/boards.sh
+
 step "fuzzing, ${FUZZ_SECONDS}s per target"
 bash scripts/fuzz.sh "$FUZZ_SECONDS"
 

@@ -43,6 +43,7 @@
 //!
 //! ## Features
 //!
+//! * `sketch` (default): the distinct-count sketch meter and its base64 values.
 //! * `defmt`: `defmt::Format` on public types, warnings through defmt.
 //! * `log`: warnings through the `log` crate.
 //!

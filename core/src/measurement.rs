@@ -123,6 +123,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "sketch")]
     fn lines_have_the_protocol_shape() {
         assert_eq!(
             line(Measurement::new(

@@ -93,9 +93,10 @@ meter!(
     /// `c`: a counter; spectatord reports a rate per second. Only values `> 0` are written.
     Counter, MeterKind::Counter
 );
+#[cfg(feature = "sketch")]
 meter!(
-    /// `S`: a distinct-count sketch of values. The public spectatord (429cd8d) rejects every
-    /// `S` line; it is here for parity with spectator-py 1.2.1.
+    /// `S`: a distinct-count sketch of values (feature `sketch`). The public spectatord
+    /// (429cd8d) rejects every `S` line; it is here for parity with spectator-py 1.2.1.
     DistinctCountSketch, MeterKind::DistinctCountSketch
 );
 meter!(
@@ -156,6 +157,7 @@ impl<I: Identity> Counter<I> {
     }
 }
 
+#[cfg(feature = "sketch")]
 impl<I: Identity> DistinctCountSketch<I> {
     /// Records a string (its UTF-8 bytes, base64-encoded on the line).
     #[inline]
@@ -294,7 +296,7 @@ impl<I: Identity> Gauge<I> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sketch"))]
 mod tests {
     use super::*;
 

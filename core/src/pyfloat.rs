@@ -80,7 +80,10 @@ fn write_scientific<W: LineWrite + ?Sized>(
     let dec = Decimal::from_text(unsigned);
     let digits = dec.digits();
     // `get` rather than `split_at`: no panic path (and its formatting code) in firmware.
-    let (first, rest) = (digits.get(..1).unwrap_or_default(), digits.get(1..).unwrap_or_default());
+    let (first, rest) = (
+        digits.get(..1).unwrap_or_default(),
+        digits.get(1..).unwrap_or_default(),
+    );
     out.push_text(first)?;
     if !rest.is_empty() {
         out.push_ascii(b'.')?;

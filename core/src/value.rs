@@ -4,10 +4,13 @@
 //! `increment(1.0)` writes `1.0`, exactly as Python's `str()` does. There is no `bool` value:
 //! spectator-py writes `True`, which spectatord rejects.
 
+#[cfg(feature = "sketch")]
 use base64::Engine as _;
 
 use crate::pyfloat::write_f64;
-use crate::write::{all_or_nothing, LineWrite, Overflow};
+#[cfg(feature = "sketch")]
+use crate::write::all_or_nothing;
+use crate::write::{LineWrite, Overflow};
 
 /// A measurement's value.
 ///
@@ -27,10 +30,18 @@ pub enum Value<'a> {
     UInt(u64),
     /// A float, written like Python's `repr` (see [`crate::pyfloat`]).
     Float(f64),
-    /// Raw bytes of a distinct-count sketch (`S`), written as padded standard base64.
+    /// Raw bytes of a distinct-count sketch (`S`), written as padded standard base64
+    /// (feature `sketch`).
+    #[cfg(feature = "sketch")]
     Bytes(&'a [u8]),
-    /// An integer sketched as its 8-byte little-endian two's complement, written as base64.
+    /// An integer sketched as its 8-byte little-endian two's complement, written as base64
+    /// (feature `sketch`).
+    #[cfg(feature = "sketch")]
     IntBytes([u8; 8]),
+    /// Keeps the lifetime without the `sketch` feature; cannot be constructed.
+    #[cfg(not(feature = "sketch"))]
+    #[doc(hidden)]
+    Unreachable(core::convert::Infallible, core::marker::PhantomData<&'a ()>),
 }
 
 impl Value<'_> {
@@ -41,7 +52,10 @@ impl Value<'_> {
             Value::Int(v) => v > 0,
             Value::UInt(v) => v > 0,
             Value::Float(v) => v > 0.0,
+            #[cfg(feature = "sketch")]
             Value::Bytes(_) | Value::IntBytes(_) => true,
+            #[cfg(not(feature = "sketch"))]
+            Value::Unreachable(never, _) => match never {},
         }
     }
 
@@ -51,7 +65,11 @@ impl Value<'_> {
         match *self {
             Value::Int(v) => v >= 0,
             Value::Float(v) => v >= 0.0,
-            Value::UInt(_) | Value::Bytes(_) | Value::IntBytes(_) => true,
+            Value::UInt(_) => true,
+            #[cfg(feature = "sketch")]
+            Value::Bytes(_) | Value::IntBytes(_) => true,
+            #[cfg(not(feature = "sketch"))]
+            Value::Unreachable(never, _) => match never {},
         }
     }
 
@@ -61,8 +79,12 @@ impl Value<'_> {
             Value::Int(v) => itoa::Buffer::new().format(v).len(),
             Value::UInt(v) => itoa::Buffer::new().format(v).len(),
             Value::Float(v) => crate::pyfloat::PyFloat::new(v).as_str().len(),
+            #[cfg(feature = "sketch")]
             Value::Bytes(b) => b.len().div_ceil(3) * 4,
+            #[cfg(feature = "sketch")]
             Value::IntBytes(_) => 12,
+            #[cfg(not(feature = "sketch"))]
+            Value::Unreachable(never, _) => match never {},
         }
     }
 
@@ -73,13 +95,18 @@ impl Value<'_> {
             Value::Int(v) => out.push_text(itoa::Buffer::new().format(v)),
             Value::UInt(v) => out.push_text(itoa::Buffer::new().format(v)),
             Value::Float(v) => write_f64(out, v),
+            #[cfg(feature = "sketch")]
             Value::Bytes(b) => write_base64(out, b),
+            #[cfg(feature = "sketch")]
             Value::IntBytes(b) => write_base64(out, &b),
+            #[cfg(not(feature = "sketch"))]
+            Value::Unreachable(never, _) => match never {},
         }
     }
 }
 
 /// Standard, padded base64 of `bytes`, encoded in stack-sized chunks.
+#[cfg(feature = "sketch")]
 fn write_base64<W: LineWrite + ?Sized>(out: &mut W, bytes: &[u8]) -> Result<(), Overflow> {
     const IN: usize = 48;
     all_or_nothing(out, |out| {
@@ -149,6 +176,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "sketch")]
     fn sketch_payloads_are_base64() {
         assert_eq!(w(Value::Bytes("héllo".as_bytes())), "aMOpbGxv");
         assert_eq!(w(Value::Bytes(b"")), "");
@@ -179,7 +207,7 @@ mod tests {
     #[test]
     fn overflow_writes_nothing() {
         let mut s: heapless::String<6> = heapless::String::new();
-        assert_eq!(Value::Bytes(b"abcdef").write_to(&mut s), Err(Overflow));
+        assert_eq!(Value::Float(0.1 + 0.2).write_to(&mut s), Err(Overflow));
         assert_eq!(s, "");
     }
 }
