@@ -21,23 +21,27 @@ cargo fmt --all -- --check
 
 step "clippy, every feature set of spectator-core"
 cargo clippy --workspace --all-targets -- -D warnings
-for features in log defmt "log,defmt"; do
+for features in log defmt "log,defmt" embedded-nal embassy-net; do
   cargo clippy -p spectator-core --lib --features "$features" -- -D warnings
 done
 
 step "docs (deny warnings, missing docs)"
 RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --no-deps
+RUSTDOCFLAGS="-D warnings" cargo doc -q -p spectator-core --no-deps --features embedded-nal,embassy-net
 
 step "cargo test --workspace (unit, doc, differential, property, allocation tests)"
 cargo test --workspace --all-targets
 cargo test --workspace --doc
 cargo test -p spectator-core --features log
+cargo test -p spectator-core --features embedded-nal,embassy-net
 
 step "no_std build for thumbv7m-none-eabi"
 bash scripts/check-no-std.sh
 
 step "boards: build, size report, run in QEMU and check the exact lines"
 bash scripts/boards.sh
+bash scripts/embassy-tap.sh
+bash scripts/embassy-stm32.sh
 
 step "fuzzing, ${FUZZ_SECONDS}s per target"
 bash scripts/fuzz.sh "$FUZZ_SECONDS"
