@@ -32,6 +32,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc -q -p spectator-core --no-deps --features e
 step "cargo test --workspace (unit, doc, differential, property, allocation tests)"
 cargo test --workspace --all-targets
 cargo test --workspace --doc
+# The differential tests' figures (cases, byte-identical lines, documented divergences).
+cargo test -q -p spectator-conformance --test differential --test registry_differential -- --nocapture 2>&1 \
+  | grep -E '^(differential|registry differential|per meter)'
 cargo test -p spectator-core --features log
 cargo test -p spectator-core --features embedded-nal,embassy-net
 
