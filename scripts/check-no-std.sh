@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 fw() { env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
          RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$PWD/target/thumbv7m" "$@"; }
-for features in "" "sketch" "log" "defmt" "log,defmt" "embedded-nal" "embassy-net" "log,defmt,embedded-nal,embassy-net"; do
+for features in "" "sketch" "float" "sketch,float" "log" "defmt" "log,defmt" "embedded-nal" "embassy-net" "sketch,float,log,defmt,embedded-nal,embassy-net"; do
   echo "no_std: spectator-core for thumbv7m-none-eabi, features [${features}]"
   fw /usr/bin/cargo build -q -p spectator-core --release --lib -Zbuild-std=core \
      --target thumbv7m-none-eabi --no-default-features ${features:+--features "$features"}

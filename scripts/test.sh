@@ -24,6 +24,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 for features in log defmt "log,defmt" embedded-nal embassy-net; do
   cargo clippy -p spectator-core --lib --features "$features" -- -D warnings
 done
+# Firmware's usual set: no `float`, no `sketch` (integers, exact decimals, static ids).
+cargo clippy -p spectator-core --all-targets --no-default-features -- -D warnings
 
 step "docs (deny warnings, missing docs)"
 RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --no-deps
@@ -34,8 +36,9 @@ cargo test --workspace --all-targets
 cargo test --workspace --doc
 # The differential tests' figures (cases, byte-identical lines, documented divergences).
 cargo test -q -p spectator-conformance --test differential --test registry_differential -- --nocapture 2>&1 \
-  | grep -E '^(differential|registry differential|per meter)'
+  | grep -E '^(differential|registry differential|per meter|per value type)'
 cargo test -p spectator-core --features log
+cargo test -p spectator-core --no-default-features --lib --tests
 cargo test -p spectator-core --features embedded-nal,embassy-net
 
 step "no_std build for thumbv7m-none-eabi"

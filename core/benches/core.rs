@@ -8,7 +8,8 @@
 //! * formatting a two-tag counter line: at most 25 ns;
 //! * formatting a timer line with a float value: at most 50 ns.
 //!
-//! The other cases (parsing with spectator-py's and spectatord's rules, buffering, building an
+//! The timer line with the same value as an exact decimal (a `Duration`, no floating point),
+//! the other cases (parsing with spectator-py's and spectatord's rules, buffering, building an
 //! id, sanitizing) are for information.
 //! Extra arguments go to criterion (e.g. a name filter, which the summary ignores); the summary
 //! runs only under `cargo bench`, not when `cargo test --benches` smoke-tests the cases.
@@ -27,6 +28,7 @@ const NAME: &str = "server.numRequests";
 const TAGS: [(&str, &str); 2] = [("nf.app", "www"), ("status", "200")];
 const COUNTER_LINE: &str = "c:server.numRequests,nf.app=www,status=200:1";
 const TIMER_VALUE: f64 = 0.0123456789;
+const TIMER_DURATION: Duration = Duration::from_nanos(12_345_679);
 const DIRTY_NAME: &str = "server requests/sec (café) #1";
 
 /// A transport that throws every datagram away, so a `LineBuffer` benchmark measures the
@@ -71,6 +73,9 @@ impl Fixture {
             "t:server.numRequests,nf.app=www,status=200:0.0123456789"
         );
         line.clear();
+        timer_duration(&fixture.id).write_to(&mut line).unwrap();
+        assert_eq!(line, "t:server.numRequests,nf.app=www,status=200:0.012345679");
+        line.clear();
         write_sanitized(&mut line, DIRTY_NAME).unwrap();
         assert_eq!(line, "server_requests_sec__caf____1");
         assert!(parse_protocol_line(COUNTER_LINE).is_ok());
@@ -91,6 +96,14 @@ fn timer(id: &Id) -> Measurement<'_> {
     )
 }
 
+fn timer_duration(id: &Id) -> Measurement<'_> {
+    Measurement::new(
+        MeterKind::Timer,
+        id.spectatord_id(),
+        Value::from(TIMER_DURATION),
+    )
+}
+
 // The timed steps. Inputs go through `black_box` so nothing is folded at compile time, and
 // outputs through `black_box` so nothing is optimized away.
 
@@ -103,6 +116,13 @@ fn counter_line(f: &mut Fixture) {
 
 fn timer_line(f: &mut Fixture) {
     let m = timer(&f.id);
+    f.line.clear();
+    let _ = black_box(&m).write_to(&mut f.line);
+    black_box(&f.line);
+}
+
+fn timer_line_duration(f: &mut Fixture) {
+    let m = timer_duration(&f.id);
     f.line.clear();
     let _ = black_box(&m).write_to(&mut f.line);
     black_box(&f.line);
@@ -141,6 +161,7 @@ trait Visitor {
 fn visit_cases(v: &mut impl Visitor) {
     v.case("counter_line_2_tags", Some(25.0), counter_line);
     v.case("timer_line_float", Some(50.0), timer_line);
+    v.case("timer_line_duration_decimal", None, timer_line_duration);
     v.case("parse_python_counter_line", None, parse_python);
     v.case("parse_spectatord_counter_line", None, parse_spectatord);
     v.case("line_buffer_record_counter", None, buffer_record);

@@ -12,7 +12,8 @@
 //! |---|---|
 //! | [`sanitize`] | every `char` outside `-._~^0-9A-Za-z` becomes one `_` |
 //! | [`TagSet`], [`MeterId`] | tag merge rules, ordering by original key, the id text rendered once |
-//! | [`Value`], [`pyfloat`] | integers exact, floats exactly like Python's `repr` |
+//! | [`StaticId`], [`static_id!`] | an id checked at compile time, kept in flash, for `const` meters |
+//! | [`Value`], [`pyfloat`], [`decimal`] | integers exact, floats exactly like Python's `repr`, fixed-point decimals and durations without floating point |
 //! | [`MeterKind`], [`meters`] | the eleven meter types, their symbols and client-side filters |
 //! | [`Measurement`], [`Sink`] | one update, and anything that takes updates |
 //! | [`LineBuffer`] | lines joined into datagrams of bounded size, flushed on size and on time |
@@ -44,6 +45,9 @@
 //! ## Features
 //!
 //! * `sketch` (default): the distinct-count sketch meter and its base64 values.
+//! * `float` (default): `f64` values ([`Value::Float`]), written like Python's `repr`. Firmware
+//!   without an FPU can turn it off and report integers and exact decimals
+//!   ([`Value::decimal`], [`Duration`](core::time::Duration)s): about 5 KB less flash.
 //! * `defmt`: `defmt::Format` on public types, warnings through defmt.
 //! * `log`: warnings through the `log` crate.
 //!
@@ -62,14 +66,17 @@
 
 mod warn;
 
+pub mod decimal;
 mod line_buffer;
 mod measurement;
 mod meter_id;
 mod meter_kind;
 pub mod meters;
 pub mod parse;
+#[cfg(feature = "float")]
 pub mod pyfloat;
 pub mod sanitize;
+mod static_id;
 mod stats;
 pub mod tag_set;
 pub mod transport;
@@ -80,6 +87,7 @@ pub use line_buffer::{LineBuffer, DEFAULT_FLUSH_INTERVAL};
 pub use measurement::{Measurement, Sink};
 pub use meter_id::{IdError, MeterId};
 pub use meter_kind::{Filter, MeterKind};
+pub use static_id::{StaticId, StaticIdError};
 pub use stats::{Dropped, Stats};
 pub use tag_set::{CommonTags, TagSet, TooManyTags};
 #[cfg(feature = "embassy-net")]

@@ -123,7 +123,7 @@ mod tests {
     }
 
     #[test]
-    #[cfg(feature = "sketch")]
+    #[cfg(all(feature = "sketch", feature = "float"))]
     fn lines_have_the_protocol_shape() {
         assert_eq!(
             line(Measurement::new(
@@ -186,7 +186,7 @@ mod tests {
     fn overflow_leaves_nothing_behind() {
         let mut s: heapless::String<8> = heapless::String::new();
         s.push_str("ab").unwrap();
-        let m = Measurement::new(MeterKind::Counter, "name", 1.5.into());
+        let m = Measurement::new(MeterKind::Counter, "name", Value::decimal(15, 1));
         assert_eq!(m.write_to(&mut s), Err(Overflow));
         assert_eq!(s, "ab");
     }

@@ -145,6 +145,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "float")]
     fn filters_match_spectator_py() {
         use MeterKind::*;
         let neg = Value::Float(-1.0);

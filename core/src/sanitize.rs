@@ -9,12 +9,16 @@ use crate::write::{all_or_nothing, LineWrite, Overflow};
 /// The byte that replaces every disallowed character.
 pub const REPLACEMENT: u8 = b'_';
 
+/// The allow-list, for compile-time checks ([`crate::StaticId`]); [`is_allowed`] is its table.
+pub(crate) const fn allowed(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'^')
+}
+
 const fn allow_table() -> [bool; 256] {
     let mut t = [false; 256];
     let mut i = 0;
     while i < 256 {
-        let b = i as u8;
-        t[i] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'^');
+        t[i] = allowed(i as u8);
         i += 1;
     }
     t

@@ -7,6 +7,10 @@
 #[cfg(feature = "sketch")]
 use base64::Engine as _;
 
+use core::time::Duration;
+
+use crate::decimal::{duration_parts, write_decimal};
+#[cfg(feature = "float")]
 use crate::pyfloat::write_f64;
 #[cfg(feature = "sketch")]
 use crate::write::all_or_nothing;
@@ -28,8 +32,19 @@ pub enum Value<'a> {
     Int(i64),
     /// An unsigned integer, written in decimal (`U` lines and integers above `i64::MAX`).
     UInt(u64),
-    /// A float, written like Python's `repr` (see [`crate::pyfloat`]).
+    /// A float, written like Python's `repr` (see [`crate::pyfloat`]; feature `float`).
+    #[cfg(feature = "float")]
     Float(f64),
+    /// An exact decimal, `mantissa × 10^-scale`, written like Python's `repr` of that quotient
+    /// with integer arithmetic only: `21.5` for `(2150, 2)`, `0.00025` for `(250000, 9)`.
+    /// Identical to Python's text up to 15 significant digits, exact beyond. What fixed-point
+    /// sensors and [`Duration`]s become (see [`Value::decimal`]).
+    Decimal {
+        /// The digits, e.g. `2225` for 22.25.
+        mantissa: i64,
+        /// Digits after the decimal point, e.g. `2` for 22.25.
+        scale: u8,
+    },
     /// Raw bytes of a distinct-count sketch (`S`), written as padded standard base64
     /// (feature `sketch`).
     #[cfg(feature = "sketch")]
@@ -45,13 +60,29 @@ pub enum Value<'a> {
 }
 
 impl Value<'_> {
+    /// The exact decimal `mantissa × 10^-scale` ([`Value::Decimal`]): a fixed-point reading
+    /// written without floating point.
+    ///
+    /// ```
+    /// use spectator_core::Value;
+    /// let mut s: heapless::String<16> = heapless::String::new();
+    /// Value::decimal(-405, 1).write_to(&mut s).unwrap(); // a sensor's -40.5 °C
+    /// assert_eq!(s.as_str(), "-40.5");
+    /// ```
+    #[inline]
+    pub const fn decimal(mantissa: i64, scale: u8) -> Self {
+        Value::Decimal { mantissa, scale }
+    }
+
     /// `> 0`: the counter filter. NaN fails it.
     #[inline]
     pub fn is_positive(&self) -> bool {
         match *self {
             Value::Int(v) => v > 0,
             Value::UInt(v) => v > 0,
+            #[cfg(feature = "float")]
             Value::Float(v) => v > 0.0,
+            Value::Decimal { mantissa, .. } => mantissa > 0,
             #[cfg(feature = "sketch")]
             Value::Bytes(_) | Value::IntBytes(_) => true,
             #[cfg(not(feature = "sketch"))]
@@ -64,7 +95,9 @@ impl Value<'_> {
     pub fn is_non_negative(&self) -> bool {
         match *self {
             Value::Int(v) => v >= 0,
+            #[cfg(feature = "float")]
             Value::Float(v) => v >= 0.0,
+            Value::Decimal { mantissa, .. } => mantissa >= 0,
             Value::UInt(_) => true,
             #[cfg(feature = "sketch")]
             Value::Bytes(_) | Value::IntBytes(_) => true,
@@ -78,7 +111,9 @@ impl Value<'_> {
         match *self {
             Value::Int(v) => itoa::Buffer::new().format(v).len(),
             Value::UInt(v) => itoa::Buffer::new().format(v).len(),
+            #[cfg(feature = "float")]
             Value::Float(v) => crate::pyfloat::PyFloat::new(v).as_str().len(),
+            Value::Decimal { mantissa, scale } => crate::decimal::rendered_len(mantissa, scale),
             #[cfg(feature = "sketch")]
             Value::Bytes(b) => b.len().div_ceil(3) * 4,
             #[cfg(feature = "sketch")]
@@ -94,7 +129,9 @@ impl Value<'_> {
         match *self {
             Value::Int(v) => out.push_text(itoa::Buffer::new().format(v)),
             Value::UInt(v) => out.push_text(itoa::Buffer::new().format(v)),
+            #[cfg(feature = "float")]
             Value::Float(v) => write_f64(out, v),
+            Value::Decimal { mantissa, scale } => write_decimal(out, mantissa, scale),
             #[cfg(feature = "sketch")]
             Value::Bytes(b) => write_base64(out, b),
             #[cfg(feature = "sketch")]
@@ -135,7 +172,18 @@ macro_rules! value_from {
 
 value_from!(Int: i8, i16, i32, i64, u8, u16, u32);
 value_from!(UInt: u64);
+#[cfg(feature = "float")]
 value_from!(Float: f32, f64);
+
+/// Seconds, as the exact decimal of the nanoseconds (see [`crate::decimal`]): `0.00025` for
+/// 250 µs, `1.5` for 1500 ms.
+impl From<Duration> for Value<'_> {
+    #[inline]
+    fn from(d: Duration) -> Self {
+        let (mantissa, scale) = duration_parts(d);
+        Value::Decimal { mantissa, scale }
+    }
+}
 
 impl From<usize> for Value<'_> {
     #[inline]
@@ -171,6 +219,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "float")]
     fn f32_is_widened_like_numpy() {
         assert_eq!(w(Value::from(0.1f32)), "0.10000000149011612");
     }
@@ -192,11 +241,20 @@ mod tests {
     }
 
     #[test]
-    fn filters() {
+    #[cfg(feature = "float")]
+    fn float_filters() {
         assert!(!Value::Float(f64::NAN).is_positive());
         assert!(!Value::Float(f64::NAN).is_non_negative());
         assert!(!Value::Float(-0.0).is_positive());
         assert!(Value::Float(-0.0).is_non_negative());
+    }
+
+    #[test]
+    fn filters() {
+        assert!(!Value::decimal(0, 3).is_positive());
+        assert!(Value::decimal(0, 3).is_non_negative());
+        assert!(Value::decimal(1, 30).is_positive());
+        assert!(!Value::decimal(-1, 3).is_non_negative());
         assert!(!Value::Int(0).is_positive());
         assert!(Value::Int(0).is_non_negative());
         assert!(!Value::Int(-1).is_non_negative());
@@ -205,8 +263,20 @@ mod tests {
     }
 
     #[test]
+    fn durations_are_exact_seconds() {
+        assert_eq!(w(Duration::from_micros(250).into()), "0.00025");
+        assert_eq!(w(Duration::from_millis(1500).into()), "1.5");
+        assert_eq!(w(Duration::from_nanos(1).into()), "1e-09");
+        assert_eq!(w(Duration::ZERO.into()), "0.0");
+        assert_eq!(w(Duration::new(1, 1).into()), "1.000000001");
+    }
+
+    #[test]
     fn overflow_writes_nothing() {
         let mut s: heapless::String<6> = heapless::String::new();
+        assert_eq!(Value::decimal(1_234_567, 3).write_to(&mut s), Err(Overflow));
+        assert_eq!(s, "");
+        #[cfg(feature = "float")]
         assert_eq!(Value::Float(0.1 + 0.2).write_to(&mut s), Err(Overflow));
         assert_eq!(s, "");
     }

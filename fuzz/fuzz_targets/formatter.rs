@@ -11,7 +11,10 @@
 //!   length, `Value::rendered_len` equals the value's length, and writing into a buffer that is
 //!   one byte too small fails and leaves it unchanged;
 //! * integers render as Rust's `to_string`; floats render like Python's `repr` (modelled from
-//!   Rust's shortest `{:e}` digits) and parse back to the same bits (NaN to NaN);
+//!   Rust's shortest `{:e}` digits) and parse back to the same bits (NaN to NaN); decimals
+//!   render like Python's `repr` of the correctly rounded quotient when they have at most 15
+//!   significant digits, as their exact digits in the same layout otherwise, and parse back to
+//!   the quotient's correctly rounded `f64`;
 //! * `Measurement::filtered` applies exactly the kind's filter (counters `> 0`, timers and
 //!   distribution summaries `>= 0`, NaN fails both);
 //! * `parse::python::parse_protocol_line` gives back the symbol, name, tags and value text;
@@ -38,6 +41,8 @@ enum Number {
     FloatBits(u64),
     /// A "nice" float: small integers and fractions that humans write.
     SmallFloat(i16, u8),
+    /// An exact decimal `mantissa × 10^-scale`.
+    Decimal(i64, u8),
 }
 
 #[derive(Debug, Arbitrary)]
@@ -162,6 +167,7 @@ fn model_value(value: &Value<'_>) -> String {
         Value::Int(v) => v.to_string(),
         Value::UInt(v) => v.to_string(),
         Value::Float(v) => py_repr(v),
+        Value::Decimal { mantissa, scale } => model_decimal(mantissa, scale),
         Value::Bytes(b) => base64(b),
         Value::IntBytes(b) => base64(&b),
     }
@@ -172,6 +178,7 @@ fn filter_passes(kind: MeterKind, value: &Value<'_>) -> bool {
         Value::Int(v) => (v > 0, v >= 0),
         Value::UInt(v) => (v > 0, true),
         Value::Float(v) => (v > 0.0, v >= 0.0),
+        Value::Decimal { mantissa, .. } => (mantissa > 0, mantissa >= 0),
         Value::Bytes(_) | Value::IntBytes(_) => (true, true),
     };
     match kind {
@@ -182,6 +189,47 @@ fn filter_passes(kind: MeterKind, value: &Value<'_>) -> bool {
         | MeterKind::PercentileDistributionSummary => non_negative,
         _ => true,
     }
+}
+
+/// The correctly rounded `f64` of `mantissa × 10^-scale` (Rust's parser is exact).
+fn decimal_f64(mantissa: i64, scale: u8) -> f64 {
+    format!("{mantissa}e-{scale}").parse().unwrap()
+}
+
+/// Text of a decimal: with at most 15 significant digits, Python's `repr` of the quotient;
+/// otherwise the exact digits laid out as `repr` lays out digits.
+fn model_decimal(mantissa: i64, scale: u8) -> String {
+    let digits = mantissa.unsigned_abs().to_string();
+    let significant = digits.trim_end_matches('0');
+    if significant.len() <= 15 {
+        return py_repr(decimal_f64(mantissa, scale));
+    }
+    // value = 0.significant × 10^point
+    let point = digits.len() as i32 - i32::from(scale);
+    let sign = if mantissa < 0 { "-" } else { "" };
+    let body = if (-3..=16).contains(&point) {
+        if point <= 0 {
+            format!("0.{}{significant}", "0".repeat((-point) as usize))
+        } else if (point as usize) < significant.len() {
+            let (int, frac) = significant.split_at(point as usize);
+            format!("{int}.{frac}")
+        } else {
+            format!(
+                "{significant}{}.0",
+                "0".repeat(point as usize - significant.len())
+            )
+        }
+    } else {
+        let (first, rest) = significant.split_at(1);
+        let exp = point - 1;
+        let dot = if rest.is_empty() { "" } else { "." };
+        format!(
+            "{first}{dot}{rest}e{}{:02}",
+            if exp < 0 { '-' } else { '+' },
+            exp.abs()
+        )
+    };
+    format!("{sign}{body}")
 }
 
 /// What spectatord's `strtoull` makes of the text of a `U` line's float value: the optional
@@ -235,16 +283,19 @@ fn check_spectatord(
         }
         (MeterKind::MonotonicCounterUint, Value::Int(v)) => ParsedValue::Unsigned(v as u64),
         (MeterKind::MonotonicCounterUint, Value::UInt(v)) => ParsedValue::Unsigned(v),
-        (MeterKind::MonotonicCounterUint, Value::Float(_)) => match strtoull_prefix(value_text) {
-            Some(v) => ParsedValue::Unsigned(v),
-            None => {
-                assert_eq!(result, Err(Rejected::UnparsableValue), "{line:?}");
-                return;
+        (MeterKind::MonotonicCounterUint, Value::Float(_) | Value::Decimal { .. }) => {
+            match strtoull_prefix(value_text) {
+                Some(v) => ParsedValue::Unsigned(v),
+                None => {
+                    assert_eq!(result, Err(Rejected::UnparsableValue), "{line:?}");
+                    return;
+                }
             }
-        },
+        }
         (_, Value::Int(v)) => ParsedValue::Float(v as f64),
         (_, Value::UInt(v)) => ParsedValue::Float(v as f64),
         (_, Value::Float(v)) => ParsedValue::Float(v),
+        (_, Value::Decimal { mantissa, scale }) => ParsedValue::Float(decimal_f64(mantissa, scale)),
         (kind, value) => panic!("the input never builds {kind:?} with {value:?}"),
     };
     let accepted = match result {
@@ -285,15 +336,15 @@ fn check_spectatord(
     // Python-repr floats and integers are consumed whole, except floats on `U` lines (`1.5`
     // becomes 1 with a warning about `.5`).
     match (m.kind, m.value, accepted.warning) {
-        (MeterKind::MonotonicCounterUint, Value::Float(_), Some(w)) => {
+        (MeterKind::MonotonicCounterUint, Value::Float(_) | Value::Decimal { .. }, Some(w)) => {
             let unsigned = value_text.strip_prefix('-').unwrap_or(value_text);
             let digits = unsigned.bytes().take_while(u8::is_ascii_digit).count();
             let consumed = value_text.len() - unsigned.len() + digits;
             assert_eq!(w.ignored, &value_text.as_bytes()[consumed..], "{line:?}");
             assert_eq!(w.value, expected_value);
         }
-        (MeterKind::MonotonicCounterUint, Value::Float(_), None) => {
-            panic!("{line:?}: a float on a U line leaves a fraction or exponent behind")
+        (MeterKind::MonotonicCounterUint, Value::Float(_) | Value::Decimal { .. }, None) => {
+            panic!("{line:?}: a float or decimal on a U line leaves a fraction or exponent behind")
         }
         (_, _, warning) => assert!(warning.is_none(), "{line:?}: {warning:?}"),
     }
@@ -322,6 +373,7 @@ fuzz_target!(|input: Input| {
             Number::UInt(v) => Value::UInt(v),
             Number::FloatBits(bits) => Value::Float(f64::from_bits(bits)),
             Number::SmallFloat(int, frac) => Value::Float(f64::from(int) + f64::from(frac) / 256.0),
+            Number::Decimal(mantissa, scale) => Value::decimal(mantissa, scale),
         }
     };
     let ttl = NonZeroU32::new(ttl);
@@ -373,7 +425,8 @@ fuzz_target!(|input: Input| {
     );
 
     let value_text = model_value(&value);
-    let mut own_value: heapless::String<1024> = heapless::String::new();
+    // Room for the base64 of any sketch libFuzzer builds (inputs stay under 4096 bytes).
+    let mut own_value: heapless::String<8192> = heapless::String::new();
     value.write_to(&mut own_value).unwrap();
     assert_eq!(own_value.as_str(), value_text, "{value:?}");
     assert_eq!(value.rendered_len(), value_text.len());
@@ -391,6 +444,15 @@ fuzz_target!(|input: Input| {
                 back.to_bits() == v.to_bits()
             },
             "{value_text} does not round-trip {v:e}"
+        );
+    }
+
+    if let Value::Decimal { mantissa, scale } = value {
+        let back: f64 = value_text.parse().unwrap();
+        assert_eq!(
+            back.to_bits(),
+            decimal_f64(mantissa, scale).to_bits(),
+            "{value_text} is not {mantissa}e-{scale}"
         );
     }
 

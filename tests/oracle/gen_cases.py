@@ -41,6 +41,10 @@ Keys of a case:
     ``monotonic_counter_uint`` (passed as ``ctypes.c_uint64(v)``);
     ``{"t": "f64", "bits": "<16 hex digits>"}`` a Python float with that IEEE-754 bit pattern
     (big-endian hex of the 64-bit word; NaN payloads and sign are preserved);
+    ``{"t": "dec", "m": "<decimal i64>", "s": <0..255>}`` the exact decimal ``m * 10**-s``: Python
+    gets ``m / 10**s`` (a correctly rounded float), Rust ``Value::decimal(m, s)``;
+    ``{"t": "dur", "secs": <int>, "nanos": <0..999999999>}`` timers only: Python gets
+    ``(secs * 10**9 + nanos) / 10**9``, Rust ``record_duration(Duration::new(secs, nanos))``;
     ``{"t": "str", "v": "..."}`` / ``{"t": "bytes", "hex": "..."}`` distinct_count_sketch only
     (the sketch also gets i64/u64 ints).
 ``expected``
@@ -362,8 +366,31 @@ def float_value(x):
     return {"t": "f64", "bits": f64_bits(x)}
 
 
-def rand_numeric_value(rng, specials, ties):
+def rand_decimal(rng):
+    """Mostly fixed-point readings (at most 15 significant digits), some with 16 to 19."""
+    digits = rng.choice([1, 2, 3, 4, 5, 6, 9, 12, 15, 15, 16, 17, 18, 19])
+    m = rng.randint(0, 10 ** digits - 1) * 10 ** rng.choice([0, 0, 0, 1, 3])
+    m = max(min(m, I64_MAX), I64_MIN)
+    if rng.random() < 0.3:
+        m = -m
+    s = rng.choice([0, 1, 2, 3, 6, 9, rng.randint(0, 30), rng.randint(0, 255)])
+    return {"t": "dec", "m": str(m), "s": s}
+
+
+def rand_duration(rng):
     r = rng.random()
+    secs = 0 if r < 0.6 else rng.choice([1, 2, 59, 3600, 86400 * 30, rng.randint(0, 10 ** 6)])
+    nanos = rng.choice([0, rng.randint(0, 999), rng.randint(0, 999_999) * 1000,
+                        rng.randint(0, 999_999_999)])
+    return {"t": "dur", "secs": secs, "nanos": nanos}
+
+
+def rand_numeric_value(rng, specials, ties, meter=None):
+    r = rng.random()
+    if r < 0.1:
+        if meter in ("timer", "pct_timer") and rng.random() < 0.5:
+            return rand_duration(rng)
+        return rand_decimal(rng)
     if r < 0.55:
         return float_value(rand_float(rng, specials, ties))
     return int_value(rand_int(rng))
@@ -438,6 +465,11 @@ def py_value(case):
         return x
     if t == "f64":
         return struct.unpack(">d", bytes.fromhex(val["bits"]))[0]
+    if t == "dec":
+        return int(val["m"]) / 10 ** val["s"]
+    if t == "dur":
+        assert case["meter"] in ("timer", "pct_timer")
+        return (val["secs"] * 10 ** 9 + val["nanos"]) / 10 ** 9
     assert case["meter"] == "distinct_count_sketch"
     if t == "str":
         return val["v"]
@@ -511,6 +543,19 @@ def systematic_cases(rng, specials, ties):
             W(m, names[i % len(names)], [] if i % 3 else [["k", "v"]], float_value(x))
         for i, x in enumerate(SPECIAL_INTS):
             W(m, names[i % len(names)], [], int_value(x))
+    # exact decimals (fixed-point readings) on every numeric meter, durations on the timers
+    decimals = [(0, 0), (0, 9), (1, 0), (-1, 0), (2150, 2), (2200, 2), (-2225, 2), (250_000, 9),
+                (1, 4), (1, 5), (12, 6), (-15, 6), (9_999_999_999_999_998, 0),
+                (10_000_000_000_000_000, 0), (123_456_789_012_345, 7), (5, 255), (-123_456, 200),
+                (999_999_999_999_999, 19), (1_000_000_000_000_000_001, 3), (I64_MAX, 0),
+                (I64_MIN, 0), (I64_MAX, 18)]
+    for m in NUMERIC_METERS:
+        for mantissa, scale in decimals:
+            W(m, "x", [], {"t": "dec", "m": str(mantissa), "s": scale})
+    for m in ("timer", "pct_timer"):
+        for secs, nanos in [(0, 0), (0, 1), (0, 250_000), (0, 999_999_999), (1, 0), (1, 500_000_000),
+                            (1, 1), (59, 999_999), (86400 * 30, 123_000_000), (999_999, 999_999_999)]:
+            W(m, "t", [], {"t": "dur", "secs": secs, "nanos": nanos})
     # age gauge now with various ids
     for name in ["", "x", "é", "a:b", "A=b,c"]:
         c.append(make_case("age_gauge", "now", name, [["k", "v"]], "with_tags", None, None, None))
@@ -537,7 +582,7 @@ def random_case(rng, i, specials, ties):
     elif meter == "monotonic_counter_uint":
         value = {"t": "u64", "v": str(rand_int(rng) & U64_MAX)}
     else:
-        value = rand_numeric_value(rng, specials, ties)
+        value = rand_numeric_value(rng, specials, ties, meter)
     return make_case(meter, op, name, tags, with_key, with_val, ttl, value)
 
 

@@ -1,14 +1,16 @@
 //! Differential test against spectator-py 1.2.1: the oracle script runs the real Python client
 //! on generated cases and records the lines it writes; every case must produce the same bytes
-//! here, apart from the documented divergences (an empty name is refused).
+//! here, apart from the documented divergences (an empty name is refused; exact decimals and
+//! durations with more than 15 significant digits keep their exact digits).
 
 use std::collections::BTreeMap;
 use std::process::Command;
+use std::time::Duration;
 
 use serde_json::Value as Json;
 use spectator_conformance::{oracle_python, workspace_root, Lines};
 use spectator_core::meters::*;
-use spectator_core::{IdError, MeterId};
+use spectator_core::{IdError, MeterId, Value};
 
 type Id = MeterId<4096, 16>;
 
@@ -56,6 +58,8 @@ enum Arg {
     I64(i64),
     U64(u64),
     F64(f64),
+    Dec(i64, u8),
+    Dur(Duration),
     Str(String),
     Bytes(Vec<u8>),
 }
@@ -69,6 +73,14 @@ fn arg(v: &Json) -> Arg {
         "i64" => Arg::I64(s("v").parse().unwrap()),
         "u64" => Arg::U64(s("v").parse().unwrap()),
         "f64" => Arg::F64(f64::from_bits(u64::from_str_radix(&s("bits"), 16).unwrap())),
+        "dec" => Arg::Dec(
+            s("m").parse().unwrap(),
+            u8::try_from(v["s"].as_u64().unwrap()).unwrap(),
+        ),
+        "dur" => Arg::Dur(Duration::new(
+            v["secs"].as_u64().unwrap(),
+            u32::try_from(v["nanos"].as_u64().unwrap()).unwrap(),
+        )),
         "str" => Arg::Str(s("v")),
         "bytes" => {
             let hex = s("hex");
@@ -101,6 +113,7 @@ fn run(case: &Json) -> Result<Option<String>, IdError> {
                 Arg::I64(x) => $meter.$method(s, x),
                 Arg::U64(x) => $meter.$method(s, x),
                 Arg::F64(x) => $meter.$method(s, x),
+                Arg::Dec(m, scale) => $meter.$method(s, Value::decimal(m, scale)),
                 _ => panic!("non-numeric value for {}", case["meter"]),
             }
         };
@@ -116,8 +129,14 @@ fn run(case: &Json) -> Result<Option<String>, IdError> {
         ("pct_distribution_summary", "record") => {
             numeric!(PercentileDistributionSummary::new(&id), record)
         }
-        ("timer", "record") => numeric!(Timer::new(&id), record),
-        ("pct_timer", "record") => numeric!(PercentileTimer::new(&id), record),
+        ("timer", "record") => match v {
+            Arg::Dur(d) => Timer::new(&id).record_duration(s, d),
+            _ => numeric!(Timer::new(&id), record),
+        },
+        ("pct_timer", "record") => match v {
+            Arg::Dur(d) => PercentileTimer::new(&id).record_duration(s, d),
+            _ => numeric!(PercentileTimer::new(&id), record),
+        },
         ("max_gauge", "set") => numeric!(MaxGauge::new(&id), set),
         ("monotonic_counter", "set") => numeric!(MonotonicCounter::new(&id), set),
         ("gauge", "set") => {
@@ -147,6 +166,25 @@ fn run(case: &Json) -> Result<Option<String>, IdError> {
     Ok(sink.0.pop())
 }
 
+/// The documented divergence for exact decimals: with more than 15 significant digits we write
+/// the exact digits where Python writes the nearest `f64`'s. Checks that the case is such a
+/// decimal, that only the value differs, and that both texts are the same `f64` to spectatord.
+fn exact_digits_beyond_15(case: &Json, got: &str, expected: Option<&str>) -> bool {
+    let mantissa = match arg(&case["value"]) {
+        Arg::Dec(m, _) => m.unsigned_abs(),
+        Arg::Dur(d) => u64::try_from(d.as_nanos()).unwrap(),
+        _ => return false,
+    };
+    let significant = mantissa.to_string().trim_end_matches('0').len();
+    let Some(expected) = expected else {
+        return false;
+    };
+    let (got_prefix, got_value) = got.rsplit_once(':').unwrap();
+    let (want_prefix, want_value) = expected.rsplit_once(':').unwrap();
+    let same_f64 = got_value.parse::<f64>().unwrap() == want_value.parse::<f64>().unwrap();
+    significant > 15 && got_prefix == want_prefix && same_f64
+}
+
 #[test]
 fn lines_are_byte_identical_to_spectator_py() {
     let cases = cases();
@@ -158,8 +196,14 @@ fn lines_are_byte_identical_to_spectator_py() {
     let mut identical = 0;
     let mut divergences: BTreeMap<&str, usize> = BTreeMap::new();
     let mut per_meter: BTreeMap<String, usize> = BTreeMap::new();
+    let mut per_value: BTreeMap<String, usize> = BTreeMap::new();
     let mut mismatches = Vec::new();
     for case in &cases {
+        let value_type = case["value"]
+            .get("t")
+            .and_then(Json::as_str)
+            .unwrap_or("none");
+        *per_value.entry(value_type.to_owned()).or_default() += 1;
         *per_meter
             .entry(case["meter"].as_str().unwrap().to_owned())
             .or_default() += 1;
@@ -176,6 +220,11 @@ fn lines_are_byte_identical_to_spectator_py() {
                     .entry("empty name refused (IdError::EmptyName)")
                     .or_default() += 1;
             }
+            Ok(Some(got)) if exact_digits_beyond_15(case, &got, expected) => {
+                *divergences
+                    .entry("decimal or duration over 15 digits written exactly")
+                    .or_default() += 1;
+            }
             other => mismatches.push(format!("{case}\n   got {other:?}")),
         }
     }
@@ -184,6 +233,7 @@ fn lines_are_byte_identical_to_spectator_py() {
         cases.len()
     );
     println!("per meter: {per_meter:?}");
+    println!("per value type: {per_value:?}");
     assert!(
         mismatches.is_empty(),
         "{} mismatches, first ones:\n{}",

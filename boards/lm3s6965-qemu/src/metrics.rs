@@ -1,9 +1,14 @@
 //! The appliance's metrics (feature `metrics`): each event and sample becomes spectatord lines
 //! in a `LineBuffer<UdpTransport, 1472>`, flushed on size and by `poll` on the clock's tick.
+//!
+//! The meters are `const` items over ids checked at compile time (`static_id!`): their text is
+//! in flash, and they take no RAM and no start-up code. Values are integers, exact decimals
+//! (the temperature in centi-degrees) and `Duration`s, so spectator-core's `float` feature is
+//! off: no software floating point in the firmware.
 
+use core::convert::Infallible;
 use core::mem::MaybeUninit;
 use core::num::NonZeroU32;
-use core::ptr::addr_of_mut;
 use core::time::Duration;
 
 use smoltcp::iface::{SocketHandle, SocketSet};
@@ -11,16 +16,30 @@ use smoltcp::wire::IpEndpoint;
 use spectator_core::meters::{
     AgeGauge, Counter, DistributionSummary, Gauge, MaxGauge, MonotonicCounter, Timer,
 };
-use spectator_core::{IdError, LineBuffer, MeterId};
+use spectator_core::{static_id, LineBuffer, StaticId, Value};
 
 use crate::transport::{UdpError, UdpTransport, MAX_DATAGRAM};
 use crate::workload::{Event, Kind, Sample, Status};
 
-/// Ids of at most 48 bytes and 2 tags: about 120 bytes each, kept in RAM.
-type Id = MeterId<48, 2>;
-
 /// Time between time-based flushes.
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
+
+const SENSOR_OK: Counter<StaticId> =
+    Counter::new(static_id!("appliance.events", "kind" => "sensor", "status" => "ok"));
+const SENSOR_CRC_ERROR: Counter<StaticId> =
+    Counter::new(static_id!("appliance.events", "kind" => "sensor", "status" => "crc_error"));
+const COMMAND_OK: Counter<StaticId> =
+    Counter::new(static_id!("appliance.events", "kind" => "command", "status" => "ok"));
+const HANDLE_TIME: Timer<StaticId> = Timer::new(static_id!("appliance.handleTime"));
+const LAST_SUCCESS: AgeGauge<StaticId> = AgeGauge::new(static_id!("appliance.lastSuccess"));
+const PAYLOAD_SIZE: DistributionSummary<StaticId> =
+    DistributionSummary::new(static_id!("appliance.payloadSize"));
+const QUEUE_DEPTH: MaxGauge<StaticId> = MaxGauge::new(static_id!("appliance.queueDepth"));
+const TEMPERATURE: Gauge<StaticId> = Gauge::with_ttl(
+    static_id!("appliance.temperature", "unit" => "celsius"),
+    NonZeroU32::new(60).expect("60 is not 0"), // evaluated at compile time
+);
+const BYTES_IN: MonotonicCounter<StaticId> = MonotonicCounter::new(static_id!("appliance.bytesIn"));
 
 /// What was delivered, for the final report.
 #[derive(Debug, Clone, Copy, defmt::Format)]
@@ -35,85 +54,52 @@ pub struct Summary {
 
 type Sink = LineBuffer<UdpTransport<'static, 'static>, MAX_DATAGRAM>;
 
-/// The meters and the buffer they write to.
+/// The buffer the meters write to: the reporter's only memory.
 pub struct Reporter {
     sink: Sink,
-    sensor_ok: Counter<Id>,
-    sensor_crc_error: Counter<Id>,
-    command_ok: Counter<Id>,
-    handle_time: Timer<Id>,
-    last_success: AgeGauge<Id>,
-    payload_size: DistributionSummary<Id>,
-    queue_depth: MaxGauge<Id>,
-    temperature: Gauge<Id>,
-    bytes_in: MonotonicCounter<Id>,
 }
 
 impl Reporter {
     /// Whether this build reports metrics.
     pub const ENABLED: bool = true;
-    /// The `LineBuffer`'s share of the reporter's memory (the rest is the meter ids).
+    /// The `LineBuffer`'s share of the reporter's memory (all of it: the meters are consts).
     pub const LINE_BUFFER_BYTES: usize = core::mem::size_of::<Sink>();
 
     /// Builds the reporter in `slot`, reporting through the UDP socket `udp` of `sockets` to
-    /// `remote`. Field by field, in place: building it by value would need a 2.7 KB
-    /// temporary on the stack.
+    /// `remote`. In place, so that no 1.6 KB temporary lands on the stack.
     pub fn init(
         slot: &'static mut MaybeUninit<Self>,
         sockets: &'static mut SocketSet<'static>,
         udp: SocketHandle,
         remote: IpEndpoint,
-    ) -> Result<&'static mut Self, IdError> {
-        let events =
-            |kind, status| Id::new("appliance.events", &[("kind", kind), ("status", status)]);
-        let ttl = NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN);
-        let r = slot.as_mut_ptr();
-        // SAFETY: every field is written before the slot is taken as initialized; on an error
-        // it stays uninitialized (no field needs dropping).
-        unsafe {
-            let sink = LineBuffer::new(UdpTransport::new(sockets, udp, remote));
-            addr_of_mut!((*r).sink).write(sink.with_flush_interval(FLUSH_INTERVAL));
-            addr_of_mut!((*r).sensor_ok).write(Counter::new(events("sensor", "ok")?));
-            // "crc error" is sanitized to "crc_error".
-            addr_of_mut!((*r).sensor_crc_error).write(Counter::new(events("sensor", "crc error")?));
-            addr_of_mut!((*r).command_ok).write(Counter::new(events("command", "ok")?));
-            addr_of_mut!((*r).handle_time).write(Timer::new(Id::new("appliance.handleTime", &[])?));
-            addr_of_mut!((*r).last_success)
-                .write(AgeGauge::new(Id::new("appliance.lastSuccess", &[])?));
-            addr_of_mut!((*r).payload_size).write(DistributionSummary::new(Id::new(
-                "appliance.payloadSize",
-                &[],
-            )?));
-            addr_of_mut!((*r).queue_depth)
-                .write(MaxGauge::new(Id::new("appliance.queueDepth", &[])?));
-            let temperature = Id::new("appliance.temperature", &[("unit", "celsius")])?;
-            addr_of_mut!((*r).temperature).write(Gauge::with_ttl(temperature, ttl));
-            addr_of_mut!((*r).bytes_in)
-                .write(MonotonicCounter::new(Id::new("appliance.bytesIn", &[])?));
-            Ok(slot.assume_init_mut())
-        }
+    ) -> Result<&'static mut Self, Infallible> {
+        let sink = LineBuffer::new(UdpTransport::new(sockets, udp, remote));
+        Ok(slot.write(Self {
+            sink: sink.with_flush_interval(FLUSH_INTERVAL),
+        }))
     }
 
     /// Reports a handled event.
     pub fn event(&mut self, e: &Event) {
         let sink = &mut self.sink;
         match (e.kind, e.status) {
-            (Kind::Sensor, Status::Ok) => self.sensor_ok.increment(sink),
-            (Kind::Sensor, Status::CrcError) => self.sensor_crc_error.increment(sink),
-            (Kind::Command, _) => self.command_ok.increment(sink),
+            (Kind::Sensor, Status::Ok) => SENSOR_OK.increment(sink),
+            (Kind::Sensor, Status::CrcError) => SENSOR_CRC_ERROR.increment(sink),
+            (Kind::Command, _) => COMMAND_OK.increment(sink),
         }
         if e.status == Status::Ok {
-            self.handle_time.record_duration(sink, e.handle_time);
-            self.last_success.now(sink);
+            HANDLE_TIME.record_duration(sink, e.handle_time);
+            LAST_SUCCESS.now(sink);
         }
-        self.payload_size.record(sink, e.payload_bytes);
-        self.queue_depth.set(sink, e.queue_depth);
+        PAYLOAD_SIZE.record(sink, e.payload_bytes);
+        QUEUE_DEPTH.set(sink, e.queue_depth);
     }
 
     /// Reports a sample.
     pub fn sample(&mut self, s: &Sample) {
-        self.temperature.set(&mut self.sink, s.temperature);
-        self.bytes_in.set(&mut self.sink, s.bytes_in);
+        let centi_celsius = Value::decimal(i64::from(s.centi_celsius), 2);
+        TEMPERATURE.set(&mut self.sink, centi_celsius);
+        BYTES_IN.set(&mut self.sink, s.bytes_in);
     }
 
     /// Time-based flushing, on every clock tick. `WouldBlock` keeps the datagram for the

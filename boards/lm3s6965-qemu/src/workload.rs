@@ -4,8 +4,8 @@
 //!
 //! Every tick handles one event: a sensor reading (ok, or a CRC error on every 13th tick from
 //! tick 5) or, on every 4th tick, a command. Every 20th tick also samples the temperature and
-//! the total of payload bytes received. All values are exact in binary floating point or
-//! integers, so their text does not depend on rounding.
+//! the total of payload bytes received. All values are integers, exact decimals or durations,
+//! so their text does not depend on rounding.
 
 use core::time::Duration;
 
@@ -52,8 +52,9 @@ pub struct Event {
 /// A periodic sample of the appliance's state.
 #[derive(Debug, Clone, Copy, PartialEq, defmt::Format)]
 pub struct Sample {
-    /// Degrees Celsius: 21.5 to 23.0 in steps of 0.25.
-    pub temperature: f64,
+    /// Hundredths of a degree Celsius, as a fixed-point sensor reports them: 2150 to 2300
+    /// (21.5 °C to 23.0 °C) in steps of 25.
+    pub centi_celsius: i32,
     /// Payload bytes received since boot, this tick's included.
     pub bytes_in: u64,
 }
@@ -96,7 +97,7 @@ impl Appliance {
             queue_depth: (n * 7) % 11,
         };
         let sample = n.is_multiple_of(SAMPLE_EVERY).then(|| Sample {
-            temperature: 21.5 + f64::from((n / SAMPLE_EVERY) % 7) * 0.25,
+            centi_celsius: 2150 + ((n / SAMPLE_EVERY) % 7) as i32 * 25,
             bytes_in: self.bytes_in,
         });
         Tick { event, sample }
