@@ -25,7 +25,9 @@ use core::time::Duration;
 use crate::measurement::{Measurement, Sink};
 use crate::stats::Stats;
 use crate::transport::{AsyncTransport, Transport, TransportError};
+use crate::value::Value;
 use crate::warn::warning;
+use crate::write::Overflow;
 
 /// The default interval between time-based flushes, as in spectator-py.
 pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
@@ -128,19 +130,85 @@ impl<T: Transport, const N: usize> LineBuffer<T, N> {
 
     /// Formats `m` into the buffer, flushing first when it would not fit.
     pub fn record(&mut self, m: &Measurement<'_>) {
-        if self.try_write(m) || (self.make_room() && self.try_write(m)) {
+        self.record_with(|buf| m.write_to(buf));
+    }
+
+    /// Like [`record`](Self::record) for a meter whose line up to the value was rendered once
+    /// beforehand: writes `prefix` followed by `value`, so recording is one copy plus the
+    /// value's digits. `prefix` is what [`Measurement::write_to`] writes before the value,
+    /// `symbol[,ttl]:id:` (the line of `m` without its last `m.value.rendered_len()` bytes);
+    /// the line is `prefix` and `value` whatever `prefix` holds, so it must be such a prefix,
+    /// without `\n`. Same rules as [`record`](Self::record): flushed first when the line would
+    /// not fit, sent alone or dropped as `too_long` when longer than the limit.
+    ///
+    /// ```
+    /// use spectator_core::{LineBuffer, MemoryTransport, Measurement, MeterKind, Value};
+    /// // Rendered once, when the meter is created.
+    /// let m = Measurement::new(MeterKind::Counter, "server.numRequests,status=200", Value::Int(0));
+    /// let mut line: heapless::String<64> = heapless::String::new();
+    /// m.write_to(&mut line).unwrap();
+    /// line.truncate(line.len() - m.value.rendered_len());
+    /// assert_eq!(line.as_str(), "c:server.numRequests,status=200:");
+    ///
+    /// let mut buf: LineBuffer<MemoryTransport<256, 8>, 128> = LineBuffer::new(MemoryTransport::new());
+    /// buf.record_prefixed(&line, &Value::Int(1));
+    /// buf.record_prefixed(&line, &Value::Int(25));
+    /// buf.flush().unwrap();
+    /// assert_eq!(
+    ///     buf.transport().datagram(0),
+    ///     Some(&b"c:server.numRequests,status=200:1\nc:server.numRequests,status=200:25"[..])
+    /// );
+    /// ```
+    #[inline]
+    pub fn record_prefixed(&mut self, prefix: &str, value: &Value<'_>) {
+        // Integers, the usual values, are rendered first and appended with one bounds check.
+        let mut digits = itoa::Buffer::new();
+        let text = match *value {
+            Value::Int(v) => digits.format(v),
+            Value::UInt(v) => digits.format(v),
+            _ => {
+                return self.record_with(|buf| {
+                    buf.extend_from_slice(prefix.as_bytes())
+                        .map_err(|_| Overflow)?;
+                    value.write_to(buf)
+                })
+            }
+        };
+        let (prefix, text) = (prefix.as_bytes(), text.as_bytes());
+        let sep = usize::from(!self.buf.is_empty());
+        let end = self.buf.len() + sep + prefix.len() + text.len();
+        if end > self.limit {
+            return self.record_with(|buf| {
+                buf.extend_from_slice(prefix).map_err(|_| Overflow)?;
+                buf.extend_from_slice(text).map_err(|_| Overflow)
+            });
+        }
+        // `end <= limit <= N`: none of these can fail.
+        if sep == 1 {
+            let _ = self.buf.push(b'\n');
+        }
+        let _ = self.buf.extend_from_slice(prefix);
+        let _ = self.buf.extend_from_slice(text);
+        self.lines += 1;
+        self.after_append();
+    }
+
+    /// Writes one line with `write` (all or nothing, as the formatters are): buffered, after a
+    /// flush on size when it would not fit, or alone when longer than the limit.
+    #[inline]
+    fn record_with(&mut self, write: impl Fn(&mut heapless::Vec<u8, N>) -> Result<(), Overflow>) {
+        if self.try_write(&write) || (self.make_room() && self.try_write(&write)) {
             self.lines += 1;
             self.after_append();
         } else if self.buf.is_empty() {
-            self.record_alone(m);
+            self.record_alone(&write);
         }
     }
 
     /// A measurement longer than the limit: formatted in the whole capacity `N` and sent as its
     /// own datagram when it fits `N` and the transport, else dropped as `too_long`.
-    fn record_alone(&mut self, m: &Measurement<'_>) {
-        let fits =
-            m.write_to(&mut self.buf).is_ok() && self.buf.len() <= self.transport.max_datagram();
+    fn record_alone(&mut self, write: impl Fn(&mut heapless::Vec<u8, N>) -> Result<(), Overflow>) {
+        let fits = write(&mut self.buf).is_ok() && self.buf.len() <= self.transport.max_datagram();
         if !fits {
             self.clear();
             return self.drop_too_long();
@@ -234,12 +302,16 @@ impl<T: Transport, const N: usize> LineBuffer<T, N> {
         self.lines = 0;
     }
 
-    /// Writes `m` (after a separator) within the limit; on failure the buffer is unchanged.
+    /// Writes a line with `write` (after a separator) within the limit; on failure the buffer
+    /// is unchanged.
     #[inline]
-    fn try_write(&mut self, m: &Measurement<'_>) -> bool {
+    fn try_write(
+        &mut self,
+        write: impl Fn(&mut heapless::Vec<u8, N>) -> Result<(), Overflow>,
+    ) -> bool {
         let start = self.buf.len();
         let sep_ok = start == 0 || self.buf.push(b'\n').is_ok();
-        if sep_ok && m.write_to(&mut self.buf).is_ok() && self.buf.len() <= self.limit {
+        if sep_ok && write(&mut self.buf).is_ok() && self.buf.len() <= self.limit {
             return true;
         }
         self.buf.truncate(start);
@@ -272,6 +344,7 @@ impl<T: Transport, const N: usize> LineBuffer<T, N> {
         }
     }
 
+    #[inline]
     fn after_append(&mut self) {
         if self.each_line || self.buf.len() == self.limit {
             let _ = self.flush();
@@ -445,6 +518,77 @@ mod tests {
         b.record(&counter("long_id"));
         assert_eq!(b.stats().dropped.backpressure, 1);
         assert!(b.pending().is_empty());
+    }
+
+    /// `m`'s line without its value: the prefix a meter renders once.
+    fn prefix(m: &Measurement<'_>) -> heapless::String<32> {
+        let mut s = heapless::String::new();
+        m.write_to(&mut s).unwrap();
+        s.truncate(s.len() - m.value.rendered_len());
+        s
+    }
+
+    #[test]
+    fn record_prefixed_writes_what_record_writes() {
+        let ttl = core::num::NonZeroU32::new(60);
+        let ms = [
+            counter("a"),
+            Measurement::new(MeterKind::Gauge, "g", Value::Int(-7)).with_ttl(ttl),
+            counter("long_id"), // 11 > 8: buffer first, then alone
+            Measurement::new(MeterKind::Timer, "t", Value::UInt(42)),
+            counter("longer_id_x"), // the socket is full: dropped (backpressure)
+            counter("way_too_long_id"), // 19 > N: cannot be formatted
+            Measurement::new(MeterKind::Gauge, "q", Value::Int(1)),
+            counter("b"),
+        ];
+        let run = |prefixed: bool| {
+            let mut b: LineBuffer<Spy, 16> =
+                LineBuffer::new(Spy::new().with_max_datagram(14)).with_max_datagram(8);
+            for (i, m) in ms.iter().enumerate() {
+                b.transport_mut().block(i == 3 || i == 4); // a full socket: t:t:42 waits
+                if prefixed {
+                    b.record_prefixed(&prefix(m), &m.value);
+                } else {
+                    b.record(m);
+                }
+            }
+            b.flush().unwrap();
+            b
+        };
+        let (plain, prefixed) = (run(false), run(true));
+        assert_eq!(sent(&prefixed), sent(&plain));
+        assert_eq!(prefixed.stats(), plain.stats());
+        assert_eq!(
+            sent(&prefixed),
+            [
+                &b"c:a:1"[..],
+                b"g,60:g:-7",
+                b"c:long_id:1",
+                b"t:t:42",
+                b"g:q:1",
+                b"c:b:1"
+            ]
+        );
+        let s = prefixed.stats();
+        assert_eq!(
+            (s.lines_sent, s.dropped.too_long, s.dropped.backpressure),
+            (6, 1, 1)
+        );
+    }
+
+    #[test]
+    fn record_prefixed_joins_lines_and_flushes_on_size() {
+        let m = counter("a");
+        let p = prefix(&m);
+        assert_eq!(p.as_str(), "c:a:");
+        let mut b: LineBuffer<Spy, 16> = LineBuffer::new(Spy::new());
+        b.record_prefixed(&p, &Value::Int(1)); // 5
+        b.record_prefixed(&p, &Value::Int(22)); // +1+6 = 12
+        b.record_prefixed(&p, &Value::Int(333)); // 12+1+7 = 20 > 16: flush first
+        b.record_prefixed(&p, &Value::Int(4444)); // 7+1+8 = 16: full, sent at once
+        assert_eq!(sent(&b), [&b"c:a:1\nc:a:22"[..], b"c:a:333\nc:a:4444"]);
+        assert!(b.pending().is_empty());
+        assert_eq!(b.stats().lines_sent, 4);
     }
 
     #[test]

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use spectator_core::meters as core;
-use spectator_core::Value;
+use spectator_core::{Measurement, Value};
 
 use crate::meter_id::MeterId;
-use crate::registry::Shared;
+use crate::registry::{line_prefix, MeterSink, Shared};
 
 macro_rules! meter {
     ($(#[$doc:meta])* $name:ident) => {
@@ -18,12 +18,21 @@ macro_rules! meter {
         #[derive(Clone)]
         pub struct $name {
             meter: Option<core::$name<MeterId>>,
+            /// The line up to the value, `symbol:id:` (empty for a disabled meter).
+            prefix: Arc<str>,
             shared: Arc<Shared>,
         }
 
         impl $name {
             pub(crate) fn new(id: Option<MeterId>, shared: Arc<Shared>) -> Self {
-                Self { meter: id.map(core::$name::new), shared }
+                let prefix = id.as_ref().map_or_else(
+                    || Arc::from(""),
+                    |id| {
+                        let kind = core::$name::<MeterId>::KIND;
+                        line_prefix(&Measurement::new(kind, id.spectatord_id(), Value::Int(0)))
+                    },
+                );
+                Self { meter: id.map(core::$name::new), prefix, shared }
             }
 
             /// The id, or `None` for a meter disabled by an invalid id.
@@ -32,9 +41,9 @@ macro_rules! meter {
             }
 
             #[inline]
-            fn with(&self, f: impl FnOnce(&core::$name<MeterId>, &mut &Shared)) {
+            fn with(&self, f: impl FnOnce(&core::$name<MeterId>, &mut MeterSink<'_>)) {
                 if let Some(m) = &self.meter {
-                    f(m, &mut &*self.shared);
+                    f(m, &mut MeterSink { shared: &self.shared, prefix: &self.prefix });
                 }
             }
         }
@@ -210,15 +219,14 @@ impl RecordSeconds for PercentileTimer {
 #[derive(Clone)]
 pub struct Gauge {
     meter: Option<core::Gauge<MeterId>>,
+    /// The line up to the value, `g[,ttl]:id:` (empty for a disabled gauge).
+    prefix: Arc<str>,
     shared: Arc<Shared>,
 }
 
 impl Gauge {
     pub(crate) fn new(id: Option<MeterId>, shared: Arc<Shared>) -> Self {
-        Self {
-            meter: id.map(core::Gauge::new),
-            shared,
-        }
+        Self::bind(id.map(core::Gauge::new), shared)
     }
 
     pub(crate) fn with_ttl(id: Option<MeterId>, shared: Arc<Shared>, ttl_seconds: u32) -> Self {
@@ -226,8 +234,16 @@ impl Gauge {
             log::warn!(target: "spectator::meter_id", "gauge TTL 0 is rejected by spectatord; using its default TTL");
             return Self::new(id, shared);
         };
+        Self::bind(id.map(|id| core::Gauge::with_ttl(id, ttl)), shared)
+    }
+
+    fn bind(meter: Option<core::Gauge<MeterId>>, shared: Arc<Shared>) -> Self {
+        let prefix = meter
+            .as_ref()
+            .map_or_else(|| Arc::from(""), |m| line_prefix(&m.measure(Value::Int(0))));
         Self {
-            meter: id.map(|id| core::Gauge::with_ttl(id, ttl)),
+            meter,
+            prefix,
             shared,
         }
     }
@@ -246,7 +262,11 @@ impl Gauge {
     #[inline]
     pub fn set<'v>(&self, value: impl Into<Value<'v>>) {
         if let Some(m) = &self.meter {
-            m.set(&mut &*self.shared, value);
+            let mut sink = MeterSink {
+                shared: &self.shared,
+                prefix: &self.prefix,
+            };
+            m.set(&mut sink, value);
         }
     }
 }
@@ -257,5 +277,78 @@ impl std::fmt::Debug for Gauge {
             .field("id", &self.id())
             .field("ttl", &self.ttl())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::UdpSocket;
+    use std::time::Duration;
+
+    use crate::{Config, Registry};
+
+    /// One update of every meter kind, with values of every type.
+    fn updates(r: &Registry) {
+        let tags = [("nf.app", "www"), ("status", "200")];
+        r.age_gauge("a", &tags).now();
+        r.age_gauge("a", &[]).set(1_700_000_000);
+        let c = r.counter("server.numRequests", &tags);
+        c.increment();
+        c.increment_by(2.5);
+        c.increment_by(0); // filtered out
+        c.increment_by(u64::MAX);
+        r.distinct_count_sketch("s", &tags).record_str("héllo");
+        r.distinct_count_sketch("s", &[]).record_i64(-1);
+        r.distribution_summary("d", &tags).record(512);
+        r.distribution_summary("d", &tags).record(-1); // filtered out
+        r.gauge("g", &tags).set(f64::NAN);
+        r.gauge_with_ttl("g", &tags, 60).set(-42);
+        r.gauge_with_ttl("g", &[], 0).set(1); // TTL 0: the default TTL
+        r.max_gauge("m", &tags).set(-3);
+        r.monotonic_counter("C", &tags).set(1e16);
+        r.monotonic_counter_uint("U", &tags).set(u64::MAX);
+        r.pct_distribution_summary("D", &tags).record(7);
+        r.pct_timer("T", &tags).record(0.00001);
+        r.timer("t", &tags)
+            .record(Duration::from_micros(250).as_secs_f64());
+        r.counter("", &[]).increment(); // disabled: invalid id
+    }
+
+    #[test]
+    fn buffered_lines_are_the_memory_lines() {
+        let memory = Registry::new(
+            Config::builder()
+                .location("memory")
+                .without_env()
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        updates(&memory);
+        let expected = memory.memory_writer().unwrap().lines();
+        assert_eq!(expected.len(), 17);
+        assert_eq!(expected[0], "A:a,nf.app=www,status=200:0", "{expected:?}");
+
+        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
+        receiver
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let addr = receiver.local_addr().unwrap();
+        let buffered = Registry::new(
+            Config::builder()
+                .location(&format!("udp://{addr}"))
+                .buffer_size(2048)
+                .without_env()
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        updates(&buffered);
+        buffered.flush();
+        let mut datagram = vec![0u8; 4096];
+        let n = receiver.recv(&mut datagram).unwrap();
+        let text = std::str::from_utf8(&datagram[..n]).unwrap();
+        assert_eq!(text.split('\n').collect::<Vec<_>>(), expected);
+        assert_eq!(buffered.stats().lines_sent, 17);
     }
 }

@@ -8,7 +8,7 @@ use spectator_core::{CommonTags, IdError, Measurement, Sink, Stats};
 
 use crate::config::Config;
 use crate::error::ConfigError;
-use crate::meter_id::MeterId;
+use crate::meter_id::{MeterId, Rendered};
 use crate::meters::*;
 use crate::output::{AtomicStats, MemoryWriter, Output};
 
@@ -22,10 +22,13 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// Writes one measurement of a meter whose line up to the value is `prefix` (see
+    /// [`MeterSink`]); dropped once the registry is closed.
     #[inline]
-    pub(crate) fn write(&self, m: &Measurement<'_>) {
+    fn write_prefixed(&self, prefix: &str, m: &Measurement<'_>) {
         if !self.closed.load(Ordering::Relaxed) {
-            self.output.write(m, &self.stats, &self.closed);
+            self.output
+                .write_prefixed(prefix, m, &self.stats, &self.closed);
         }
     }
 
@@ -47,11 +50,42 @@ impl Drop for Shared {
     }
 }
 
-/// Meters write through a shared reference to the registry's state.
-impl Sink for &Shared {
+/// What a meter handle writes through: the registry's state and the meter's line up to the
+/// value, `symbol[,ttl]:id:` ([`line_prefix`]), rendered once when the meter was created, so a
+/// buffered update copies it and formats only the value.
+pub(crate) struct MeterSink<'a> {
+    pub(crate) shared: &'a Shared,
+    pub(crate) prefix: &'a str,
+}
+
+impl Sink for MeterSink<'_> {
     #[inline]
     fn record(&mut self, m: &Measurement<'_>) {
-        self.write(m);
+        #[cfg(debug_assertions)]
+        check_prefix(self.prefix, m);
+        self.shared.write_prefixed(self.prefix, m);
+    }
+}
+
+/// `m`'s line without its value: `symbol[,ttl]:id:`, the prefix a meter renders once.
+pub(crate) fn line_prefix(m: &Measurement<'_>) -> Arc<str> {
+    let mut line = Rendered(String::with_capacity(m.line_len()));
+    let _ = m.write_to(&mut line);
+    line.0.truncate(line.0.len() - m.value.rendered_len());
+    Arc::from(line.0)
+}
+
+/// Debug builds (the tests) check that a meter's prefix is its measurements' (on the stack:
+/// the hot path stays allocation-free there too).
+#[cfg(debug_assertions)]
+fn check_prefix(prefix: &str, m: &Measurement<'_>) {
+    let mut line: heapless::Vec<u8, 1024> = heapless::Vec::new();
+    if m.write_to(&mut line).is_ok() {
+        debug_assert!(
+            line.starts_with(prefix.as_bytes())
+                && line.len() == prefix.len() + m.value.rendered_len(),
+            "meter prefix {prefix:?} is not that of {m:?}"
+        );
     }
 }
 

@@ -167,6 +167,29 @@ impl Output {
         }
     }
 
+    /// [`write`](Self::write) for a meter whose line up to the value, `symbol[,ttl]:id:`, is
+    /// `prefix` (rendered once from `m`'s kind, TTL and id when the meter was created): the
+    /// buffered output copies `prefix` and formats only `m.value`; the others format `m`.
+    #[inline]
+    pub(crate) fn write_prefixed(
+        &self,
+        prefix: &str,
+        m: &Measurement<'_>,
+        stats: &AtomicStats,
+        closed: &AtomicBool,
+    ) {
+        match self {
+            Output::Buffered(buffer) => {
+                let mut buffer = lock(buffer);
+                // As in `write`: checked again under the lock, for `close()`.
+                if !closed.load(Relaxed) {
+                    buffer.record_prefixed(prefix, &m.value);
+                }
+            }
+            _ => self.write(m, stats, closed),
+        }
+    }
+
     /// Sends buffered lines and flushes streams now.
     pub(crate) fn flush(&self) {
         match self {
