@@ -16,7 +16,7 @@ def lines():
     for n in range(TICKS):
         kind = "command" if n % 4 == 3 else "sensor"
         ok = not (kind == "sensor" and n % 13 == 5)
-        status = "ok" if ok else "crc_error"  # "crc error", sanitized
+        status = "ok" if ok else "crc_error"
         payload = 48 + (n * 37) % 200
         bytes_in += payload
         yield f"c:appliance.events,kind={kind},status={status}:1"

@@ -1,38 +1,38 @@
 //! [`StaticId`]: a meter id fixed at compile time, whose rendered text lives in flash.
-//!
-//! A [`MeterId`](crate::MeterId) sanitizes and orders its tags at run time and keeps the
-//! result in RAM: right for ids built from run-time values. Firmware usually knows its ids
-//! when it is compiled; [`static_id!`](crate::static_id) checks such an id while compiling
-//! and leaves only a `&'static str` in flash, so meters can be `const` items that take no RAM
-//! and no code to build:
-//!
-//! ```
-//! use spectator_core::meters::Counter;
-//! use spectator_core::{static_id, LineBuffer, MemoryTransport, StaticId};
-//!
-//! const BUTTON_PRESSES: Counter<StaticId> =
-//!     Counter::new(static_id!("button.presses", "button" => "left", "mode" => "hold"));
-//!
-//! let mut sink: LineBuffer<MemoryTransport<256, 4>, 128> = LineBuffer::new(MemoryTransport::new());
-//! BUTTON_PRESSES.increment(&mut sink);
-//! sink.flush().unwrap();
-//! assert_eq!(sink.transport().last_line(), Some(&b"c:button.presses,button=left,mode=hold:1"[..]));
-//! ```
-//!
-//! The checks are the rules a `MeterId` applies, turned into errors: the name, keys and values
-//! are non-empty and use only the 67 allowed characters (`-._~^`, digits, letters; nothing is
-//! sanitized silently), and tags come in strictly ascending key order (the order spectator-py
-//! writes them; a repeated key is an error). An id that breaks one does not compile:
-//!
-//! ```compile_fail
-//! const BAD: spectator_core::StaticId = spectator_core::static_id!("temp", "unit" => "°C");
-//! ```
 
 use core::fmt;
 
 use crate::sanitize::allowed;
 
-/// A rendered `name,k=v,…` id checked at compile time (see the [module](self) docs).
+/// A rendered `name,k=v,…` id checked at compile time, whose text lives in flash.
+///
+/// A [`MeterId`](crate::MeterId) sanitizes and orders its tags at run time and keeps the
+/// result in RAM: right for ids built from run-time values. Firmware usually knows its ids
+/// when it is compiled; [`static_id!`](crate::static_id) checks such an id while compiling
+/// and leaves only a `&'static str` in flash, so meters can be `const` items that take no RAM
+/// and no code to build:
+///
+/// ```
+/// use spectator_core::meters::Counter;
+/// use spectator_core::{static_id, LineBuffer, MemoryTransport, StaticId};
+///
+/// const BUTTON_PRESSES: Counter<StaticId> =
+///     Counter::new(static_id!("button.presses", "button" => "left", "mode" => "hold"));
+///
+/// let mut sink: LineBuffer<MemoryTransport<256, 4>, 128> = LineBuffer::new(MemoryTransport::new());
+/// BUTTON_PRESSES.increment(&mut sink);
+/// sink.flush().unwrap();
+/// assert_eq!(sink.transport().last_line(), Some(&b"c:button.presses,button=left,mode=hold:1"[..]));
+/// ```
+///
+/// The checks are the rules a `MeterId` applies, turned into errors: the name, keys and values
+/// are non-empty and use only the 67 allowed characters (`-._~^`, digits, letters; nothing is
+/// sanitized silently), and tags come in strictly ascending key order (the order spectator-py
+/// writes them; a repeated key is an error). An id that breaks one does not compile:
+///
+/// ```compile_fail
+/// const BAD: spectator_core::StaticId = spectator_core::static_id!("temp", "unit" => "°C");
+/// ```
 ///
 /// Build it with [`static_id!`](crate::static_id), or with [`StaticId::new`] in a `const`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
