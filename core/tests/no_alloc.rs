@@ -23,7 +23,7 @@ use spectator_core::sanitize::write_sanitized;
 use spectator_core::transport::MemoryError;
 use spectator_core::{
     CommonTags, ErrorKind, LineBuffer, LineWrite, Measurement, MemoryTransport, MeterId, MeterKind,
-    SliceWriter, TagSet, Transport, Value, WriteTransport,
+    SliceWriter, StaticId, TagSet, Transport, Value, WriteTransport,
 };
 
 /// Counts allocations made while the current thread's `COUNTING` flag is set, then defers to
@@ -191,6 +191,9 @@ fn building_ids_does_not_allocate() {
         set.sort();
         assert_eq!(set.as_slice().len(), 4);
 
+        let fixed = spectator_core::static_id!("disk.used", "dev" => "sda1");
+        assert_eq!(StaticId::new(fixed.as_str()), Ok(fixed));
+
         let mut clean: heapless::String<64> = heapless::String::new();
         write_sanitized(&mut clean, "x😀y, z=1").unwrap();
         assert_eq!(clean, "x_y__z_1");
@@ -239,6 +242,12 @@ fn formatting_every_kind_and_value_does_not_allocate() {
                 Value::Bytes("héllo".as_bytes()),
                 Value::Bytes(&sketch),
                 Value::IntBytes((-1i64).to_le_bytes()),
+                Value::decimal(0, 0),
+                Value::decimal(-2225, 2),
+                Value::decimal(12, 6),
+                Value::decimal(i64::MIN, 255),
+                Value::from(core::time::Duration::from_micros(250)),
+                Value::from(core::time::Duration::MAX),
             ] {
                 check(Measurement::new(kind, id.spectatord_id(), value));
                 check(Measurement::new(kind, id.spectatord_id(), value).with_ttl(ttl));
