@@ -188,7 +188,10 @@ impl<T: Transport, const N: usize> LineBuffer<T, N> {
             let _ = self.buf.push(b'\n');
         }
         let _ = self.buf.extend_from_slice(prefix);
-        let _ = self.buf.extend_from_slice(text);
+        // Byte by byte: a value has a few digits, fewer than a `memcpy` call costs.
+        for &b in text {
+            let _ = self.buf.push(b);
+        }
         self.lines += 1;
         self.after_append();
     }
