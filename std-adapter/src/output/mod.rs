@@ -5,7 +5,7 @@
 //! | `none` | discarded (logged at trace) |
 //! | `memory` | a [`MemoryWriter`] |
 //! | `stdout`, `stderr`, `file://` | line + `\n` into a buffered stream, flushed by the timer and on close |
-//! | `udp`, `unix` | one datagram per line, lock-free; or, with a buffer, the core [`LineBuffer`] behind a mutex |
+//! | `udp`, `unix` | one datagram per line, lock-free; or, with a buffer, the core [`LineBuffer`] behind a spin lock ([`BufferLock`]) |
 
 mod memory;
 mod socket;
@@ -96,9 +96,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 ///
 /// Taking it free costs one compare-and-swap and releasing it a plain store, where a
 /// [`Mutex`] also swaps atomically to release (it must learn whether a thread sleeps on it):
-/// with a line copied in well under 10 ns, the second atomic was a third of an update's
-/// user time. A thread that finds it held spins briefly, then yields its time slice between
-/// tries ([`lock_buffer`]), so a holder preempted in a send gets the CPU back.
+/// with a line copied in well under 10 ns, that second atomic was a third of an update's
+/// user time. A thread that finds it held waits in [`lock_buffer_contended`].
 type BufferLock = SpinMutex<Buffer>;
 
 /// Takes the line buffer's lock (see [`BufferLock`]).
@@ -110,25 +109,36 @@ fn lock_buffer(buffer: &BufferLock) -> SpinMutexGuard<'_, Buffer> {
     }
 }
 
-/// Spins up to [`SPINS`] times while the lock is held, then yields between tries.
+/// Waits for the line buffer's lock: spins [`SPINS`] times (the holder is copying a line),
+/// then yields the time slice [`YIELDS`] times (the holder is in a send call, or preempted),
+/// then sleeps [`NAP`] between tries, so a holder of lower priority, or on this core, always
+/// gets to run and release it, and a long wait burns no CPU.
 #[cold]
 fn lock_buffer_contended(buffer: &BufferLock) -> SpinMutexGuard<'_, Buffer> {
-    const SPINS: u32 = 100;
-    let mut spins = 0;
+    let mut waits = 0u32;
     loop {
         while buffer.is_locked() {
-            if spins < SPINS {
-                spins += 1;
+            if waits < SPINS {
                 std::hint::spin_loop();
-            } else {
+            } else if waits < SPINS + YIELDS {
                 std::thread::yield_now();
+            } else {
+                std::thread::sleep(NAP);
             }
+            waits = waits.saturating_add(1);
         }
         if let Some(guard) = buffer.try_lock() {
             return guard;
         }
     }
 }
+
+/// Busy-wait rounds before [`lock_buffer_contended`] yields.
+const SPINS: u32 = 100;
+/// Yields before [`lock_buffer_contended`] sleeps.
+const YIELDS: u32 = 20;
+/// The sleep between tries of a long wait for the line buffer.
+const NAP: Duration = Duration::from_micros(50);
 
 impl Output {
     pub(crate) fn open(config: &Config) -> Result<Self, ConfigError> {
