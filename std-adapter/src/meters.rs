@@ -201,17 +201,32 @@ impl<T: RecordSeconds + ?Sized> RecordSeconds for &T {
     fn record_seconds(&self, seconds: f64) {
         (**self).record_seconds(seconds);
     }
+
+    fn record_duration(&self, duration: Duration) {
+        (**self).record_duration(duration);
+    }
 }
 
 impl RecordSeconds for Timer {
     fn record_seconds(&self, seconds: f64) {
         self.record(seconds);
     }
+
+    /// The exact seconds, as the core writes them (`0.00025` for 250 µs; see
+    /// [`spectator_core::decimal`]).
+    fn record_duration(&self, duration: Duration) {
+        self.record(duration);
+    }
 }
 
 impl RecordSeconds for PercentileTimer {
     fn record_seconds(&self, seconds: f64) {
         self.record(seconds);
+    }
+
+    /// The exact seconds, as the core writes them.
+    fn record_duration(&self, duration: Duration) {
+        self.record(duration);
     }
 }
 
@@ -311,7 +326,36 @@ mod tests {
         r.pct_timer("T", &tags).record(0.00001);
         r.timer("t", &tags)
             .record(Duration::from_micros(250).as_secs_f64());
+        r.timer("t", &[]).record(Duration::new(1, 1));
         r.counter("", &[]).increment(); // disabled: invalid id
+    }
+
+    #[test]
+    fn durations_are_exact_seconds_through_every_path() {
+        use crate::meters::RecordSeconds;
+        let r = Registry::new(
+            Config::builder()
+                .location("memory")
+                .without_env()
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        let timer = r.timer("t", &[]);
+        timer.record(Duration::from_micros(250));
+        timer.record_duration(Duration::new(1, 1));
+        (&timer).record_duration(Duration::from_millis(1500));
+        r.pct_timer("T", &[])
+            .record_duration(Duration::from_nanos(12_345));
+        assert_eq!(
+            r.memory_writer().unwrap().lines(),
+            [
+                "t:t:0.00025",
+                "t:t:1.000000001",
+                "t:t:1.5",
+                "T:T:1.2345e-05"
+            ]
+        );
     }
 
     #[test]
@@ -326,7 +370,7 @@ mod tests {
         .unwrap();
         updates(&memory);
         let expected = memory.memory_writer().unwrap().lines();
-        assert_eq!(expected.len(), 17);
+        assert_eq!(expected.len(), 18);
         assert_eq!(expected[0], "A:a,nf.app=www,status=200:0", "{expected:?}");
 
         let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -349,6 +393,6 @@ mod tests {
         let n = receiver.recv(&mut datagram).unwrap();
         let text = std::str::from_utf8(&datagram[..n]).unwrap();
         assert_eq!(text.split('\n').collect::<Vec<_>>(), expected);
-        assert_eq!(buffered.stats().lines_sent, 17);
+        assert_eq!(buffered.stats().lines_sent, 18);
     }
 }
