@@ -344,7 +344,10 @@ mod tests {
         let timer = r.timer("t", &[]);
         timer.record(Duration::from_micros(250));
         timer.record_duration(Duration::new(1, 1));
-        (&timer).record_duration(Duration::from_millis(1500));
+        fn through<T: RecordSeconds>(timer: T, d: Duration) {
+            timer.record_duration(d);
+        }
+        through(&timer, Duration::from_millis(1500));
         r.pct_timer("T", &[])
             .record_duration(Duration::from_nanos(12_345));
         assert_eq!(
