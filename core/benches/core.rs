@@ -74,7 +74,10 @@ impl Fixture {
         );
         line.clear();
         timer_duration(&fixture.id).write_to(&mut line).unwrap();
-        assert_eq!(line, "t:server.numRequests,nf.app=www,status=200:0.012345679");
+        assert_eq!(
+            line,
+            "t:server.numRequests,nf.app=www,status=200:0.012345679"
+        );
         line.clear();
         write_sanitized(&mut line, DIRTY_NAME).unwrap();
         assert_eq!(line, "server_requests_sec__caf____1");
