@@ -330,17 +330,15 @@ mod tests {
         r.counter("", &[]).increment(); // disabled: invalid id
     }
 
+    fn memory_registry() -> Registry {
+        let config = Config::builder().location("memory").without_env().build();
+        Registry::new(config.unwrap()).unwrap()
+    }
+
     #[test]
     fn durations_are_exact_seconds_through_every_path() {
         use crate::meters::RecordSeconds;
-        let r = Registry::new(
-            Config::builder()
-                .location("memory")
-                .without_env()
-                .build()
-                .unwrap(),
-        )
-        .unwrap();
+        let r = memory_registry();
         let timer = r.timer("t", &[]);
         timer.record(Duration::from_micros(250));
         timer.record_duration(Duration::new(1, 1));
@@ -363,14 +361,7 @@ mod tests {
 
     #[test]
     fn buffered_lines_are_the_memory_lines() {
-        let memory = Registry::new(
-            Config::builder()
-                .location("memory")
-                .without_env()
-                .build()
-                .unwrap(),
-        )
-        .unwrap();
+        let memory = memory_registry();
         updates(&memory);
         let expected = memory.memory_writer().unwrap().lines();
         assert_eq!(expected.len(), 18);
