@@ -2,14 +2,10 @@
 //! counting global allocator and asserts that it saw exactly zero heap allocations.
 //!
 //! Counting is scoped: only allocations made by the thread inside [`count_allocations`] are
-//! counted (a thread-local flag), and measured regions are serialized by a mutex, so the test
-//! harness's own threads and tests running in parallel cannot disturb the count.
+//! counted, so the test harness's own threads and tests running in parallel cannot disturb the
+//! count.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use spectator_core::meters::{
@@ -26,81 +22,15 @@ use spectator_core::{
     SliceWriter, StaticId, TagSet, Transport, Value, WriteTransport,
 };
 
-/// Counts allocations made while the current thread's `COUNTING` flag is set, then defers to
-/// the system allocator.
-struct CountingAllocator;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    // A const-initialized `Cell` needs no lazy initialization and no destructor, so reading it
-    // from inside the allocator cannot itself allocate or recurse.
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-fn note_allocation() {
-    if COUNTING.try_with(Cell::get).unwrap_or(false) {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-// `unsafe` is needed here, and only here: implementing `GlobalAlloc` is the one way to observe
-// heap allocations, and the trait is unsafe to implement. This file is a test, not part of the
-// `#![forbid(unsafe_code)]` crate it checks. Every method forwards its arguments unchanged to
-// `System`, so `System`'s guarantees carry over; counting touches only an atomic and a
-// thread-local `Cell`.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
-        // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
-        // SAFETY: as for `alloc`.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note_allocation();
-        // SAFETY: `ptr` was allocated by `System` through this allocator with `layout`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was allocated by `System` through this allocator with `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
-
-/// Serializes measured regions: the counter is global.
-static MEASURING: Mutex<()> = Mutex::new(());
-
-/// Clears the thread's counting flag even if the measured code panics.
-struct StopCounting;
-
-impl Drop for StopCounting {
-    fn drop(&mut self) {
-        COUNTING.with(|c| c.set(false));
-    }
-}
-
-/// Runs `f` and returns how many heap allocations (including reallocations) this thread made
-/// meanwhile, with `f`'s result.
+/// Runs `f` and returns how many heap allocations (reallocations included) this thread made
+/// meanwhile, with `f`'s result. `allocation-counter`, a dev-dependency, is this test binary's
+/// global allocator and counts per thread, so the test harness and parallel tests do not
+/// disturb the count.
 fn count_allocations<R>(f: impl FnOnce() -> R) -> (usize, R) {
-    // A test that failed while measuring poisons the lock; the counter is still usable.
-    let _lock = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
-    ALLOCATIONS.store(0, Ordering::SeqCst);
-    let result = {
-        let _stop = StopCounting;
-        COUNTING.with(|c| c.set(true));
-        f()
-    };
-    (ALLOCATIONS.load(Ordering::SeqCst), result)
+    let mut result = None;
+    let info = allocation_counter::measure(|| result = Some(f()));
+    let count = usize::try_from(info.count_total).unwrap_or(usize::MAX);
+    (count, result.expect("measure runs the closure"))
 }
 
 /// Asserts that `f` makes no heap allocation.
@@ -125,13 +55,6 @@ fn the_counter_counts() {
     drop(s);
     let (count, ()) = count_allocations(|| ());
     assert_eq!(count, 0);
-}
-
-#[test]
-fn a_panic_while_counting_stops_counting() {
-    let result = std::panic::catch_unwind(|| count_allocations(|| panic!("boom")));
-    assert!(result.is_err());
-    assert!(!COUNTING.with(Cell::get));
 }
 
 type Id = MeterId<128, 8>;
