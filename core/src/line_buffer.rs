@@ -135,10 +135,9 @@ impl<T: Transport, const N: usize> LineBuffer<T, N> {
 
     /// Like [`record`](Self::record) for a meter whose line up to the value was rendered once
     /// beforehand: writes `prefix` followed by `value`, so recording is one copy plus the
-    /// value's digits. `prefix` is what [`Measurement::write_to`] writes before the value,
-    /// `symbol[,ttl]:id:` (the line of `m` without its last `m.value.rendered_len()` bytes);
-    /// the line is `prefix` and `value` whatever `prefix` holds, so it must be such a prefix,
-    /// without `\n`. Same rules as [`record`](Self::record): flushed first when the line would
+    /// value's digits. `prefix` is what [`Measurement::write_prefix_to`] writes,
+    /// `symbol[,ttl]:id:`; the line is `prefix` and `value` whatever `prefix` holds, so it must
+    /// be such a prefix, without `\n`. Same rules as [`record`](Self::record): flushed first when the line would
     /// not fit, sent alone or dropped as `too_long` when longer than the limit.
     ///
     /// ```
@@ -146,8 +145,7 @@ impl<T: Transport, const N: usize> LineBuffer<T, N> {
     /// // Rendered once, when the meter is created.
     /// let m = Measurement::new(MeterKind::Counter, "server.numRequests,status=200", Value::Int(0));
     /// let mut line: heapless::String<64> = heapless::String::new();
-    /// m.write_to(&mut line).unwrap();
-    /// line.truncate(line.len() - m.value.rendered_len());
+    /// m.write_prefix_to(&mut line).unwrap();
     /// assert_eq!(line.as_str(), "c:server.numRequests,status=200:");
     ///
     /// let mut buf: LineBuffer<MemoryTransport<256, 8>, 128> = LineBuffer::new(MemoryTransport::new());
@@ -526,8 +524,7 @@ mod tests {
     /// `m`'s line without its value: the prefix a meter renders once.
     fn prefix(m: &Measurement<'_>) -> heapless::String<32> {
         let mut s = heapless::String::new();
-        m.write_to(&mut s).unwrap();
-        s.truncate(s.len() - m.value.rendered_len());
+        m.write_prefix_to(&mut s).unwrap();
         s
     }
 

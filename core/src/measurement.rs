@@ -75,16 +75,37 @@ impl<'a> Measurement<'a> {
     #[inline]
     pub fn write_to<W: LineWrite + ?Sized>(&self, out: &mut W) -> Result<(), Overflow> {
         all_or_nothing(out, |out| {
-            out.push_ascii(self.kind.symbol())?;
-            if let Some(ttl) = self.ttl {
-                out.push_ascii(b',')?;
-                out.push_text(itoa::Buffer::new().format(ttl.get()))?;
-            }
-            out.push_ascii(b':')?;
-            out.push_text(self.id)?;
-            out.push_ascii(b':')?;
+            self.push_prefix(out)?;
             self.value.write_to(out)
         })
+    }
+
+    /// Appends the line up to its value, `symbol[,ttl]:id:`, to `out` (all or nothing): what a
+    /// meter can render once and reuse for every update
+    /// ([`LineBuffer::record_prefixed`](crate::LineBuffer::record_prefixed)).
+    ///
+    /// ```
+    /// use spectator_core::{Measurement, MeterKind, Value};
+    /// let m = Measurement::new(MeterKind::Gauge, "queue.size", Value::Int(42))
+    ///     .with_ttl(core::num::NonZeroU32::new(60));
+    /// let mut prefix: heapless::String<32> = heapless::String::new();
+    /// m.write_prefix_to(&mut prefix).unwrap();
+    /// assert_eq!(prefix.as_str(), "g,60:queue.size:");
+    /// ```
+    pub fn write_prefix_to<W: LineWrite + ?Sized>(&self, out: &mut W) -> Result<(), Overflow> {
+        all_or_nothing(out, |out| self.push_prefix(out))
+    }
+
+    #[inline]
+    fn push_prefix<W: LineWrite + ?Sized>(&self, out: &mut W) -> Result<(), Overflow> {
+        out.push_ascii(self.kind.symbol())?;
+        if let Some(ttl) = self.ttl {
+            out.push_ascii(b',')?;
+            out.push_text(itoa::Buffer::new().format(ttl.get()))?;
+        }
+        out.push_ascii(b':')?;
+        out.push_text(self.id)?;
+        out.push_ascii(b':')
     }
 
     /// The length in bytes of the line [`write_to`](Self::write_to) writes.

@@ -69,10 +69,9 @@ impl Sink for MeterSink<'_> {
 
 /// `m`'s line without its value: `symbol[,ttl]:id:`, the prefix a meter renders once.
 pub(crate) fn line_prefix(m: &Measurement<'_>) -> Arc<str> {
-    let mut line = Rendered(String::with_capacity(m.line_len()));
-    let _ = m.write_to(&mut line);
-    line.0.truncate(line.0.len() - m.value.rendered_len());
-    Arc::from(line.0)
+    let mut prefix = Rendered(String::with_capacity(m.line_len()));
+    let _ = m.write_prefix_to(&mut prefix);
+    Arc::from(prefix.0)
 }
 
 /// Debug builds (the tests) check that a meter's prefix is its measurements' (on the stack:
