@@ -103,8 +103,9 @@ pub(crate) fn rendered_len(mantissa: i64, scale: u8) -> usize {
     w.written()
 }
 
-/// `D[.DDD]e±XX`, as CPython's `repr` writes it.
-fn write_scientific<W: LineWrite + ?Sized>(
+/// `D[.DDD]e±XX` from significant `digits` and the decimal `exponent`, as CPython's `repr`
+/// writes it (shared with `pyfloat`).
+pub(crate) fn write_scientific<W: LineWrite + ?Sized>(
     out: &mut W,
     digits: &str,
     exponent: i32,

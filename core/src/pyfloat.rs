@@ -78,23 +78,7 @@ fn write_scientific<W: LineWrite + ?Sized>(
     }
     // Any other layout (e.g. `0.0000123`): rebuild from the digits.
     let dec = Decimal::from_text(unsigned);
-    let digits = dec.digits();
-    // `get` rather than `split_at`: no panic path (and its formatting code) in firmware.
-    let (first, rest) = (
-        digits.get(..1).unwrap_or_default(),
-        digits.get(1..).unwrap_or_default(),
-    );
-    out.push_text(first)?;
-    if !rest.is_empty() {
-        out.push_ascii(b'.')?;
-        out.push_text(rest)?;
-    }
-    let e = dec.decpt - 1;
-    out.push_text(if e < 0 { "e-" } else { "e+" })?;
-    if e.unsigned_abs() < 10 {
-        out.push_ascii(b'0')?;
-    }
-    out.push_text(itoa::Buffer::new().format(e.unsigned_abs()))
+    crate::decimal::write_scientific(out, &dec.digits(), dec.decpt - 1)
 }
 
 /// The digits of a plain decimal rendering (`123.45`, `0.00012`) without leading or trailing
