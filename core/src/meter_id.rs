@@ -311,3 +311,10 @@ mod tests {
         assert_eq!(s, "MeterId(name=x, tags={'a': '1', 'b': '2'})");
     }
 }
+
+impl<const N: usize, const T: usize> crate::meters::Identity for MeterId<N, T> {
+    #[inline]
+    fn spectatord_id(&self) -> &str {
+        MeterId::spectatord_id(self)
+    }
+}

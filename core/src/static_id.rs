@@ -9,20 +9,15 @@ use crate::sanitize::allowed;
 /// A [`MeterId`](crate::MeterId) sanitizes and orders its tags at run time and keeps the
 /// result in RAM: right for ids built from run-time values. Firmware usually knows its ids
 /// when it is compiled; [`static_id!`](crate::static_id) checks such an id while compiling
-/// and leaves only a `&'static str` in flash, so meters can be `const` items that take no RAM
-/// and no code to build:
+/// and leaves only a `&'static str` in flash. [`static_meter!`](crate::static_meter) goes one
+/// step further and renders the meter's whole line prefix, so meters are `const` items that
+/// take no RAM and no code to build:
 ///
 /// ```
-/// use spectator_core::meters::Counter;
-/// use spectator_core::{static_id, LineBuffer, MemoryTransport, StaticId};
+/// use spectator_core::{static_id, StaticId};
 ///
-/// const BUTTON_PRESSES: Counter<StaticId> =
-///     Counter::new(static_id!("button.presses", "button" => "left", "mode" => "hold"));
-///
-/// let mut sink: LineBuffer<MemoryTransport<256, 4>, 128> = LineBuffer::new(MemoryTransport::new());
-/// BUTTON_PRESSES.increment(&mut sink);
-/// sink.flush().unwrap();
-/// assert_eq!(sink.transport().last_line(), Some(&b"c:button.presses,button=left,mode=hold:1"[..]));
+/// const ID: StaticId = static_id!("button.presses", "button" => "left", "mode" => "hold");
+/// assert_eq!(ID.as_str(), "button.presses,button=left,mode=hold");
 /// ```
 ///
 /// The checks are the rules a `MeterId` applies, turned into errors: the name, keys and values

@@ -8,8 +8,9 @@
 //! (newline-terminated lines to any [`embedded_io::Write`]: a UART, a file, a stream). The std
 //! adapter and the boards provide sockets.
 //!
-//! Async code sends through an [`AsyncTransport`] instead, with [`Deferred`] as the buffer's
-//! placeholder transport ([`asynch`] shows the pattern). Network stacks, each behind a feature:
+//! A transport is lent to a [`LineBuffer`](crate::LineBuffer) for each send, never owned by
+//! it. Async code sends through an [`AsyncTransport`] instead ([`asynch`] shows the pattern).
+//! Network stacks, each behind a feature:
 //!
 //! | feature | type | over |
 //! |---|---|---|
@@ -24,7 +25,7 @@ mod memory;
 #[cfg(feature = "embedded-nal")]
 mod nal;
 
-pub use asynch::{AsyncTransport, Deferred};
+pub use asynch::AsyncTransport;
 #[cfg(feature = "embassy-net")]
 pub use embassy::EmbassyUdpTransport;
 pub use io_write::{WriteError, WriteTransport};
