@@ -21,6 +21,7 @@
 //! | [`LineBuffer`] | lines joined into datagrams of bounded size; owns no transport |
 //! | [`Transport`], [`AsyncTransport`] | what sends a datagram: [`MemoryTransport`], [`WriteTransport`], sockets elsewhere |
 //! | [`Stats`] | what an output sent and dropped, by reason |
+//! | `aggregate` | exact client-side aggregation: lock-free cells, one line per meter per interval |
 //! | [`Measurement`] | one line as data, for code that has a line's parts rather than a meter |
 //! | [`parse`] | spectator-py's line parser and spectatord's acceptance rules |
 //!
@@ -91,6 +92,8 @@
 
 mod warn;
 
+#[cfg(any(target_has_atomic = "64", feature = "critical-section"))]
+pub mod aggregate;
 pub mod decimal;
 pub mod line_buffer;
 mod measurement;

@@ -205,7 +205,9 @@ const fn decimal_digits(mut v: u32) -> usize {
 /// [`static_id!`](crate::static_id).
 ///
 /// The result is a `Kind<StaticPrefix>`: the prefix text is in flash, the meter takes no RAM
-/// and updating it copies the prefix and writes the value.
+/// and updating it copies the prefix and writes the value. `static_meter!(aggregated Kind, …)`
+/// builds an [aggregated](crate::aggregate) meter instead (a `static`, whose updates take no
+/// sink; counters, gauges, max gauges, age gauges and monotonic counters).
 ///
 /// ```
 /// use spectator_core::meters::{Counter, Gauge};
@@ -230,6 +232,12 @@ const fn decimal_digits(mut v: u32) -> usize {
 /// ```
 #[macro_export]
 macro_rules! static_meter {
+    (aggregated $meter:ident, ttl = $ttl:expr, $name:literal $(, $key:literal => $value:literal)* $(,)?) => {
+        $crate::__static_meter!(aggregated $meter, $ttl, $name $(, $key => $value)*)
+    };
+    (aggregated $meter:ident, $name:literal $(, $key:literal => $value:literal)* $(,)?) => {
+        $crate::__static_meter!(aggregated $meter, 0, $name $(, $key => $value)*)
+    };
     ($meter:ident, ttl = $ttl:expr, $name:literal $(, $key:literal => $value:literal)* $(,)?) => {
         $crate::__static_meter!($meter, $ttl, $name $(, $key => $value)*)
     };
@@ -242,12 +250,21 @@ macro_rules! static_meter {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __static_meter {
-    ($meter:ident, $ttl:expr, $name:literal $(, $key:literal => $value:literal)*) => {{
+    (aggregated $meter:ident, $ttl:expr, $name:literal $(, $key:literal => $value:literal)*) => {
+        $crate::meters::$meter::new($crate::meters::Bound::new($crate::aggregate::Aggregated::new(
+            $crate::__static_meter!(@prefix $meter, $ttl, $name $(, $key => $value)*),
+            <$crate::meters::$meter<()> as $crate::aggregate::Aggregatable>::CELL,
+        )))
+    };
+    ($meter:ident, $ttl:expr, $name:literal $(, $key:literal => $value:literal)*) => {
+        $crate::meters::$meter::new($crate::__static_meter!(@prefix $meter, $ttl, $name $(, $key => $value)*))
+    };
+    (@prefix $meter:ident, $ttl:expr, $name:literal $(, $key:literal => $value:literal)*) => {{
         const ID: $crate::StaticId = $crate::static_id!($name $(, $key => $value)*);
         const KIND: $crate::MeterKind = $crate::meters::$meter::<$crate::StaticPrefix>::KIND;
         const LEN: usize = $crate::StaticPrefix::rendered_len(KIND, $ttl, ID);
         const BYTES: [u8; LEN] = $crate::StaticPrefix::render::<LEN>(KIND, $ttl, ID);
-        $crate::meters::$meter::new($crate::StaticPrefix::from_rendered(&BYTES))
+        $crate::StaticPrefix::from_rendered(&BYTES)
     }};
 }
 
