@@ -23,6 +23,13 @@ pub enum ConfigError {
     InvalidMaxDatagram(usize),
     /// The output could not be opened (file, socket).
     Open(String, String),
+    /// The aggregation interval is 0, or not shorter than spectatord's step.
+    InvalidAggregateInterval {
+        /// The interval asked for.
+        interval: std::time::Duration,
+        /// spectatord's step it must stay below.
+        step: std::time::Duration,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -49,6 +56,10 @@ impl fmt::Display for ConfigError {
                 )
             }
             ConfigError::Open(l, e) => write!(f, "cannot open spectatord output {l}: {e}"),
+            ConfigError::InvalidAggregateInterval { interval, step } => write!(
+                f,
+                "aggregation interval {interval:?} must be above 0 and shorter than spectatord's step of {step:?}"
+            ),
         }
     }
 }
