@@ -39,16 +39,20 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod binding;
 mod config;
 mod error;
 mod global;
 mod location;
 mod meter_id;
-mod meters;
 mod output;
 mod registry;
 mod stopwatch;
 
+pub use binding::{
+    AgeGauge, Counter, DistinctCountSketch, DistributionSummary, Gauge, MaxGauge, MeterBinding,
+    MonotonicCounter, MonotonicCounterUint, PercentileDistributionSummary, PercentileTimer, Timer,
+};
 pub use config::{
     Config, ConfigBuilder, DEFAULT_BACKLOG, DEFAULT_MAX_DATAGRAM, LOCATION_ENV, UDP_MAX_PAYLOAD,
 };
@@ -56,14 +60,10 @@ pub use error::ConfigError;
 pub use global::global;
 pub use location::{Location, DEFAULT_UDP, DEFAULT_UNIX};
 pub use meter_id::{MeterId, MAX_TAGS};
-pub use meters::{
-    AgeGauge, Counter, DistinctCountSketch, DistributionSummary, Gauge, MaxGauge, MonotonicCounter,
-    MonotonicCounterUint, PercentileDistributionSummary, PercentileTimer, RecordSeconds, Timer,
-};
 pub use output::MemoryWriter;
 pub use registry::Registry;
 pub use spectator_core::{IdError, Stats, Value};
-pub use stopwatch::{time, Clock, ManualClock, StopWatch, SystemClock};
+pub use stopwatch::{time, Clock, ManualClock, RecordDuration, StopWatch, SystemClock};
 
 /// The README's Rust examples (core and std), compiled and run as doctests.
 #[cfg(doctest)]
