@@ -454,6 +454,40 @@ mod tests {
     }
 
     #[test]
+    fn id_parts_run_every_step_in_order() {
+        let common = CommonTags {
+            extra: &[("app", "www")],
+            container: Some(" c "),
+            process: None,
+        };
+        let parts: IdParts<'_, 4> =
+            IdParts::with_common_tags("n", &[("z", "1"), ("app", "mine"), ("e", "")], &common)
+                .unwrap();
+        assert_eq!(
+            parts.tags(),
+            &[("app", "www"), ("nf.container", "c"), ("z", "1")]
+        );
+        assert_eq!(parts.rendered_len(), "n,app=www,nf.container=c,z=1".len());
+        assert_eq!(
+            IdParts::<'_, 4>::new("", &[("k", "v")]).unwrap_err(),
+            IdError::EmptyName
+        );
+        assert_eq!(
+            IdParts::<'_, 1>::new("n", &[("a", "1"), ("b", "2")]).unwrap_err(),
+            IdError::TooManyTags
+        );
+        let retagged: IdParts<'_, 4> =
+            IdParts::retagged("n", parts.tags().iter().copied(), &[("z", "")]).unwrap();
+        assert_eq!(retagged.tags(), &[("app", "www"), ("nf.container", "c")]);
+        let mut shown: heapless::String<64> = heapless::String::new();
+        write_display(&mut shown, retagged.name(), retagged.tags().iter().copied()).unwrap();
+        assert_eq!(
+            shown,
+            "MeterId(name=n, tags={'app': 'www', 'nf.container': 'c'})"
+        );
+    }
+
+    #[test]
     fn capacity_is_reported() {
         let mut set: TagSet<'_, 1> = TagSet::new();
         assert_eq!(set.apply_user(&[("a", "1"), ("b", "2")]), Err(TooManyTags));

@@ -90,12 +90,13 @@ impl MeterBinding {
 }
 
 /// Writes the prefix and the value (already through the kind's filter) to the registry's
-/// output.
+/// output, unless the registry is closed or the meter disabled.
 impl Binding for MeterBinding {
     #[inline]
     fn update(&self, _kind: MeterKind, value: Value<'_>) {
         if self.id.is_some() {
-            self.shared.record(&self.prefix, &value);
+            let shared = &*self.shared;
+            shared.output.record(&self.prefix, &value, &shared.closed);
         }
     }
 }

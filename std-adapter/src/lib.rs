@@ -5,6 +5,12 @@
 //! outputs `none`, `memory`, `stdout`, `stderr`, `file://`, `udp` and `unix`, a line buffer with
 //! background flushing, [`StopWatch`], and a [`global`] registry.
 //!
+//! The meters are the core's ([`spectator_core::meters`]), bound to the registry by a
+//! [`MeterBinding`]: its id, its line prefix rendered once, and the registry's output. An update
+//! such as `counter.increment()` applies the kind's filter in the core, and the binding hands
+//! the prefix and the value to the output: the core's `LineBuffer` (buffered UDP and Unix), or a
+//! line formatted on the stack (unbuffered sockets, streams, memory).
+//!
 //! Lines are byte-identical to spectator-py 1.2.1's. Where spectator-py misbehaves, this crate
 //! does better:
 //!

@@ -6,7 +6,7 @@ use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::Duration;
 
 use spectator_core::meters::Bound;
-use spectator_core::{CommonTags, IdError, MeterKind, Stats, Value};
+use spectator_core::{CommonTags, IdError, MeterKind, Stats};
 
 use crate::binding::*;
 use crate::config::Config;
@@ -14,22 +14,16 @@ use crate::error::ConfigError;
 use crate::meter_id::MeterId;
 use crate::output::{MemoryWriter, Output};
 
-/// What every meter of a registry shares.
+/// What every meter of a registry shares: a [`MeterBinding`] writes its lines to `output`, which
+/// drops them once `closed`.
 pub(crate) struct Shared {
     config: Config,
-    output: Output,
-    closed: AtomicBool,
+    pub(crate) output: Output,
+    pub(crate) closed: AtomicBool,
     stop: Arc<(Mutex<bool>, Condvar)>,
 }
 
 impl Shared {
-    /// Writes the line `prefix` + `value` of a meter ([`MeterBinding`]); dropped once the
-    /// registry is closed.
-    #[inline]
-    pub(crate) fn record(&self, prefix: &str, value: &Value<'_>) {
-        self.output.record(prefix, value, &self.closed);
-    }
-
     fn close(&self) {
         if self.closed.swap(true, Ordering::SeqCst) {
             return;
