@@ -1,7 +1,9 @@
-//! Datagram sockets (UDP, Unix) in non-blocking mode, and their core [`Transport`].
+//! Datagram sockets (UDP, Unix) in non-blocking mode, and the buffered output's core
+//! [`Transport`] over one, [`SocketSender`].
 //!
-//! Sends never block: a full socket queue (spectatord not reading) is `WouldBlock`, and the
-//! line or datagram is dropped and counted. The Unix socket is unconnected and addresses the
+//! Sends never block: a full socket queue (spectatord not reading) is `WouldBlock`; an
+//! unbuffered line is then dropped and counted, a buffered datagram waits in the sender's
+//! bounded backlog. The Unix socket is unconnected and addresses the
 //! path on every send, so when spectatord restarts and recreates its socket, delivery resumes
 //! by itself. The UDP socket is connected once, at construction, to the resolved address: the
 //! kernel then skips a route lookup per send, and when nothing listens (ICMP port unreachable)
