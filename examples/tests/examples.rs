@@ -168,7 +168,9 @@ fn counts<'a>(lines: impl IntoIterator<Item = &'a str>) -> BTreeMap<&'a str, usi
     counts
 }
 
-/// The value of a `prefix<float>` line: a non-negative, finite number of seconds under 10.
+/// The value of a `prefix<seconds>` line written by a `StopWatch`: a non-negative, finite number
+/// of seconds under 10, and an exact count of nanoseconds (at most 9 decimal places, e.g.
+/// `1.9646e-05`, never float noise such as `1.96459999999999e-05`).
 fn seconds(line: &str, prefix: &str) -> f64 {
     let value = line
         .strip_prefix(prefix)
@@ -180,7 +182,19 @@ fn seconds(line: &str, prefix: &str) -> f64 {
         (0.0..10.0).contains(&seconds),
         "{line:?}: implausible duration"
     );
+    assert!(
+        decimal_places(value) <= 9,
+        "{line:?}: not an exact number of nanoseconds"
+    );
     seconds
+}
+
+/// The decimal places of a number written like Python's `repr`: `0.25` has 2, `1.9646e-05` 9.
+fn decimal_places(value: &str) -> i64 {
+    let (mantissa, exponent) = value.split_once('e').unwrap_or((value, "0"));
+    let fraction = mantissa.split_once('.').map_or(0, |(_, f)| f.len());
+    let exponent: i64 = exponent.parse().expect("an exponent");
+    (fraction as i64 - exponent).max(0)
 }
 
 // ---- web-server ----------------------------------------------------------------------------

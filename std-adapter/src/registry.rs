@@ -1,37 +1,29 @@
 //! [`Registry`]: spectator-py's `Registry`, shared across threads.
 
+use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::Duration;
 
-use spectator_core::{CommonTags, IdError, Measurement, Sink, Stats};
+use spectator_core::meters::Bound;
+use spectator_core::{CommonTags, IdError, MeterKind, Stats};
 
+use crate::binding::*;
 use crate::config::Config;
 use crate::error::ConfigError;
-use crate::meter_id::{MeterId, Rendered};
-use crate::meters::*;
-use crate::output::{AtomicStats, MemoryWriter, Output};
+use crate::meter_id::MeterId;
+use crate::output::{MemoryWriter, Output};
 
-/// What every meter of a registry shares.
+/// What every meter of a registry shares: a [`MeterBinding`] writes its lines to `output`, which
+/// drops them once `closed`.
 pub(crate) struct Shared {
     config: Config,
-    output: Output,
-    stats: AtomicStats,
-    closed: AtomicBool,
+    pub(crate) output: Output,
+    pub(crate) closed: AtomicBool,
     stop: Arc<(Mutex<bool>, Condvar)>,
 }
 
 impl Shared {
-    /// Writes one measurement of a meter whose line up to the value is `prefix` (see
-    /// [`MeterSink`]); dropped once the registry is closed.
-    #[inline]
-    fn write_prefixed(&self, prefix: &str, m: &Measurement<'_>) {
-        if !self.closed.load(Ordering::Relaxed) {
-            self.output
-                .write_prefixed(prefix, m, &self.stats, &self.closed);
-        }
-    }
-
     fn close(&self) {
         if self.closed.swap(true, Ordering::SeqCst) {
             return;
@@ -47,44 +39,6 @@ impl Shared {
 impl Drop for Shared {
     fn drop(&mut self) {
         self.close();
-    }
-}
-
-/// What a meter handle writes through: the registry's state and the meter's line up to the
-/// value, `symbol[,ttl]:id:` ([`line_prefix`]), rendered once when the meter was created, so a
-/// buffered update copies it and formats only the value.
-pub(crate) struct MeterSink<'a> {
-    pub(crate) shared: &'a Shared,
-    pub(crate) prefix: &'a str,
-}
-
-impl Sink for MeterSink<'_> {
-    #[inline]
-    fn record(&mut self, m: &Measurement<'_>) {
-        #[cfg(debug_assertions)]
-        check_prefix(self.prefix, m);
-        self.shared.write_prefixed(self.prefix, m);
-    }
-}
-
-/// `m`'s line without its value: `symbol[,ttl]:id:`, the prefix a meter renders once.
-pub(crate) fn line_prefix(m: &Measurement<'_>) -> Arc<str> {
-    let mut prefix = Rendered(String::with_capacity(m.line_len()));
-    let _ = m.write_prefix_to(&mut prefix);
-    Arc::from(prefix.0)
-}
-
-/// Debug builds (the tests) check that a meter's prefix is its measurements' (on the stack:
-/// the hot path stays allocation-free there too).
-#[cfg(debug_assertions)]
-fn check_prefix(prefix: &str, m: &Measurement<'_>) {
-    let mut line: heapless::Vec<u8, 1024> = heapless::Vec::new();
-    if m.write_to(&mut line).is_ok() {
-        debug_assert!(
-            line.starts_with(prefix.as_bytes())
-                && line.len() == prefix.len() + m.value.rendered_len(),
-            "meter prefix {prefix:?} is not that of {m:?}"
-        );
     }
 }
 
@@ -168,7 +122,6 @@ impl Registry {
         let shared = Arc::new(Shared {
             config,
             output,
-            stats: AtomicStats::default(),
             closed: AtomicBool::new(false),
             stop: Arc::clone(&stop),
         });
@@ -196,7 +149,7 @@ impl Registry {
 
     /// Lines, bytes and datagrams sent, lines dropped and send errors so far.
     pub fn stats(&self) -> Stats {
-        self.shared.output.stats(&self.shared.stats)
+        self.shared.output.stats()
     }
 
     /// Sends buffered lines and flushes file or stdout output now.
@@ -231,6 +184,16 @@ impl Registry {
             .map_err(|e| log::warn!(target: "spectator::meter_id", "meter {name:?} disabled: {e}"))
             .ok()
     }
+
+    /// A meter of `kind` bound to this registry (see [`MeterBinding`]).
+    fn bind(
+        &self,
+        kind: MeterKind,
+        id: Option<MeterId>,
+        ttl: Option<NonZeroU32>,
+    ) -> Bound<MeterBinding> {
+        Bound::new(MeterBinding::new(kind, id, ttl, Arc::clone(&self.shared)))
+    }
 }
 
 macro_rules! factories {
@@ -241,12 +204,12 @@ macro_rules! factories {
                 /// The id gets the common tags; an invalid id (empty name) gives a meter that
                 /// drops every update, with one warning.
                 pub fn $method(&self, name: &str, tags: &[(&str, &str)]) -> $meter {
-                    $meter::new(self.id_or_warn(name, tags), Arc::clone(&self.shared))
+                    $meter::new(self.bind($meter::KIND, self.id_or_warn(name, tags), None))
                 }
 
                 #[doc = concat!("A [`", stringify!($meter), "`] for an existing id, used as is (no common tags added).")]
                 pub fn $with_id(&self, id: &MeterId) -> $meter {
-                    $meter::new(Some(id.clone()), Arc::clone(&self.shared))
+                    $meter::new(self.bind($meter::KIND, Some(id.clone()), None))
                 }
             )*
         }
@@ -283,15 +246,20 @@ impl Registry {
     /// rejects, is replaced by spectatord's default TTL with a warning (spectator-py writes
     /// `g,0`).
     pub fn gauge_with_ttl(&self, name: &str, tags: &[(&str, &str)], ttl_seconds: u32) -> Gauge {
-        Gauge::with_ttl(
-            self.id_or_warn(name, tags),
-            Arc::clone(&self.shared),
-            ttl_seconds,
-        )
+        Gauge::new(self.bind(Gauge::KIND, self.id_or_warn(name, tags), ttl(ttl_seconds)))
     }
 
     /// [`gauge_with_ttl`](Self::gauge_with_ttl) for an existing id.
     pub fn gauge_with_id_and_ttl(&self, id: &MeterId, ttl_seconds: u32) -> Gauge {
-        Gauge::with_ttl(Some(id.clone()), Arc::clone(&self.shared), ttl_seconds)
+        Gauge::new(self.bind(Gauge::KIND, Some(id.clone()), ttl(ttl_seconds)))
     }
+}
+
+/// A gauge TTL; 0, which spectatord rejects, is `None` (spectatord's default TTL), with a warning.
+fn ttl(seconds: u32) -> Option<NonZeroU32> {
+    let ttl = NonZeroU32::new(seconds);
+    if ttl.is_none() {
+        log::warn!(target: "spectator::meter_id", "gauge TTL 0 is rejected by spectatord; using its default TTL");
+    }
+    ttl
 }
