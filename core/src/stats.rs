@@ -42,6 +42,11 @@ pub struct Stats {
     pub send_errors: u64,
     /// Lines dropped, by reason.
     pub dropped: Dropped,
+    /// Updates folded into aggregated lines (spectator-std with aggregation on): with
+    /// `aggregated_lines`, what aggregation saved.
+    pub aggregated_updates: u64,
+    /// Lines written by aggregation reports (one per updated meter per interval).
+    pub aggregated_lines: u64,
 }
 
 impl Stats {
@@ -58,6 +63,8 @@ impl Stats {
                 backpressure: 0,
                 send_failed: 0,
             },
+            aggregated_updates: 0,
+            aggregated_lines: 0,
         }
     }
 

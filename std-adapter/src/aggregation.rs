@@ -79,9 +79,11 @@ impl AggregatedCell {
     fn new(kind: MeterKind, prefix: Arc<str>, stripes: usize) -> Self {
         let other = |cell| State::Other(Box::new(CachePadded::new((cell, AtomicU64::new(0)))));
         let state = match kind {
-            MeterKind::Counter => {
-                State::Sum((0..stripes.max(1)).map(|_| CachePadded::default()).collect())
-            }
+            MeterKind::Counter => State::Sum(
+                (0..stripes.max(1))
+                    .map(|_| CachePadded::default())
+                    .collect(),
+            ),
             MeterKind::MaxGauge => other(OtherCell::Max(MaxCell::new())),
             MeterKind::MonotonicCounterUint => other(OtherCell::Uint(UintCell::new())),
             _ => other(OtherCell::Last(LastCell::new())),
@@ -201,7 +203,10 @@ mod tests {
     fn handles_of_one_id_share_a_cell_and_report_once() {
         let a = Aggregator::new();
         let prefix: Arc<str> = Arc::from("c:requests:");
-        let (h1, h2) = (a.cell(MeterKind::Counter, &prefix), a.cell(MeterKind::Counter, &prefix));
+        let (h1, h2) = (
+            a.cell(MeterKind::Counter, &prefix),
+            a.cell(MeterKind::Counter, &prefix),
+        );
         assert!(Arc::ptr_eq(&h1, &h2));
         let g = a.cell(MeterKind::Gauge, &Arc::from("g,60:queue:"));
         std::thread::scope(|s| {

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use spectator_core::meters::{self as core, Binding, Bound};
 use spectator_core::{prefix, MeterKind, Value};
 
+use crate::aggregation::{aggregates, AggregatedCell};
 use crate::meter_id::{MeterId, Rendered};
 use crate::registry::Shared;
 
@@ -42,6 +43,8 @@ pub struct MeterBinding {
     /// The line up to the value; empty for a disabled meter.
     prefix: Arc<str>,
     ttl: Option<NonZeroU32>,
+    /// The id's aggregation cell, when the registry aggregates this kind.
+    cell: Option<Arc<AggregatedCell>>,
     shared: Arc<Shared>,
 }
 
@@ -64,10 +67,15 @@ impl MeterBinding {
                 Arc::from(text.0)
             },
         );
+        let cell = match (&id, &shared.aggregator) {
+            (Some(_), Some(aggregator)) if aggregates(kind) => Some(aggregator.cell(kind, &prefix)),
+            _ => None,
+        };
         Self {
             id,
             prefix,
             ttl,
+            cell,
             shared,
         }
     }
@@ -87,15 +95,25 @@ impl MeterBinding {
     pub fn prefix(&self) -> &str {
         &self.prefix
     }
+
+    /// Whether this meter's updates are aggregated ([`ConfigBuilder::aggregate`](crate::ConfigBuilder::aggregate)).
+    pub fn is_aggregated(&self) -> bool {
+        self.cell.is_some()
+    }
 }
 
 /// Writes the prefix and the value (already through the kind's filter) to the registry's
-/// output, unless the registry is closed or the meter disabled.
+/// output, or folds the value into the meter's aggregation cell, unless the registry is closed
+/// or the meter disabled.
 impl Binding for MeterBinding {
     #[inline]
     fn update(&self, _kind: MeterKind, value: Value<'_>) {
-        if self.id.is_some() {
-            let shared = &*self.shared;
+        let shared = &*self.shared;
+        if let Some(cell) = &self.cell {
+            if !shared.closed.load(std::sync::atomic::Ordering::Relaxed) {
+                cell.update(&value);
+            }
+        } else if self.id.is_some() {
             shared.output.record(&self.prefix, &value, &shared.closed);
         }
     }

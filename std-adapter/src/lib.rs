@@ -45,6 +45,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod aggregation;
 mod binding;
 mod config;
 mod error;
@@ -60,7 +61,8 @@ pub use binding::{
     MonotonicCounter, MonotonicCounterUint, PercentileDistributionSummary, PercentileTimer, Timer,
 };
 pub use config::{
-    Config, ConfigBuilder, DEFAULT_BACKLOG, DEFAULT_MAX_DATAGRAM, LOCATION_ENV, UDP_MAX_PAYLOAD,
+    Config, ConfigBuilder, DEFAULT_BACKLOG, DEFAULT_MAX_DATAGRAM, DEFAULT_SPECTATORD_STEP,
+    LOCATION_ENV, UDP_MAX_PAYLOAD,
 };
 pub use error::ConfigError;
 pub use global::global;

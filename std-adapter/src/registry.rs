@@ -8,6 +8,7 @@ use std::time::Duration;
 use spectator_core::meters::Bound;
 use spectator_core::{CommonTags, IdError, MeterKind, Stats};
 
+use crate::aggregation::Aggregator;
 use crate::binding::*;
 use crate::config::Config;
 use crate::error::ConfigError;
@@ -20,15 +21,33 @@ pub(crate) struct Shared {
     config: Config,
     pub(crate) output: Output,
     pub(crate) closed: AtomicBool,
+    /// The aggregation cells, when [`Config::aggregate`] is on.
+    pub(crate) aggregator: Option<Aggregator>,
     stop: Arc<(Mutex<bool>, Condvar)>,
 }
 
 impl Shared {
+    /// Writes the aggregated meters' lines of the interval to the output (even while
+    /// closing: `open` is the output's closed flag to obey, or a fresh one at close).
+    fn report(&self, open: &AtomicBool) {
+        if let Some(aggregator) = &self.aggregator {
+            aggregator.report(|prefix, value| self.output.record(prefix, value, open));
+        }
+    }
+
+    /// What the background thread does every interval: the aggregation report, then a flush.
+    fn tick(&self) {
+        self.report(&self.closed);
+        self.output.flush();
+    }
+
     fn close(&self) {
         if self.closed.swap(true, Ordering::SeqCst) {
             return;
         }
         log::debug!(target: "spectator::registry", "Close Registry Writer");
+        // Updates stop at `closed`; what the cells took before is reported once more.
+        self.report(&AtomicBool::new(false));
         self.output.close();
         let (stopped, wake) = &*self.stop;
         *stopped.lock().unwrap_or_else(|p| p.into_inner()) = true;
@@ -42,8 +61,8 @@ impl Drop for Shared {
     }
 }
 
-/// Flushes `shared` every `interval` until it is closed or gone; holds no strong reference
-/// while sleeping, so it never keeps a registry alive.
+/// Reports aggregated meters and flushes `shared` every `interval` until it is closed or gone;
+/// holds no strong reference while sleeping, so it never keeps a registry alive.
 fn spawn_flusher(shared: Weak<Shared>, stop: Arc<(Mutex<bool>, Condvar)>, interval: Duration) {
     let spawned = std::thread::Builder::new()
         .name("spectator-flush".into())
@@ -65,7 +84,7 @@ fn spawn_flusher(shared: Weak<Shared>, stop: Arc<(Mutex<bool>, Condvar)>, interv
                     return;
                 };
                 drop(guard);
-                shared.output.flush();
+                shared.tick();
                 drop(shared);
                 guard = stopped.lock().unwrap_or_else(|p| p.into_inner());
             }
@@ -116,17 +135,20 @@ impl Registry {
         );
         let output = Output::open(&config)?;
         log::info!(target: "spectator::writer", "initialize writer to {} (buffer_size={})", config.location(), config.buffer_size());
-        let needs_flusher = output.needs_flusher();
-        let interval = config.flush_interval();
+        let needs_flusher = output.needs_flusher() || config.aggregate().is_some();
+        // With aggregation, the report interval paces the flushes too: its lines leave at once.
+        let interval = config.aggregate().unwrap_or(config.flush_interval());
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let aggregator = config.aggregate().map(|_| Aggregator::new());
         let shared = Arc::new(Shared {
             config,
             output,
             closed: AtomicBool::new(false),
+            aggregator,
             stop: Arc::clone(&stop),
         });
         if needs_flusher && !interval.is_zero() {
-            log::info!(target: "spectator::writer", "start background flush, every {interval:?}");
+            log::info!(target: "spectator::writer", "start background flush and aggregation report, every {interval:?}");
             spawn_flusher(Arc::downgrade(&shared), stop, interval);
         }
         Ok(Self { shared })
@@ -147,14 +169,19 @@ impl Registry {
         self.shared.output.memory_writer()
     }
 
-    /// Lines, bytes and datagrams sent, lines dropped and send errors so far.
+    /// Lines, bytes and datagrams sent, lines dropped and send errors so far; with
+    /// aggregation, also the updates aggregated and the lines their reports wrote.
     pub fn stats(&self) -> Stats {
-        self.shared.output.stats()
+        let mut stats = self.shared.output.stats();
+        if let Some(aggregator) = &self.shared.aggregator {
+            (stats.aggregated_updates, stats.aggregated_lines) = aggregator.counts();
+        }
+        stats
     }
 
-    /// Sends buffered lines and flushes file or stdout output now.
+    /// Reports aggregated meters, sends buffered lines and flushes file or stdout output now.
     pub fn flush(&self) {
-        self.shared.output.flush();
+        self.shared.tick();
     }
 
     /// Flushes, then drops every later write (spectator-py's `close()`). If spectatord is not
