@@ -15,18 +15,28 @@
 //!  "lines": {"total": 4, "accepted": 3, "warnings": 1, "rejected": 1, "ignored": 0},
 //!  "meters": [
 //!    {"type": "counter", "symbol": "c", "id": "req,status=200", "name": "req",
-//!     "tags": {"status": "200"}, "rate": 0.4, "sum": 2}
+//!     "tags": {"status": "200"}, "rate": 0.4, "sum": 2},
+//!    {"type": "percentile-timer", "symbol": "T", "id": "lat", "name": "lat", "tags": {},
+//!     "count": 2, "total": 0.75, "max": 0.5,
+//!     "percentiles": {"p50": 0.268435456, "p90": 0.518975214, "p99": 0.5350813413, "p99.9": 0.53669195403}}
 //!  ],
-//!  "rejected": [{"line": "g,0:q:1", "error": "Invalid ttl specified for gauge at index 2"}],
+//!  "rejected": [{"line": "g,0:q:1", "error": "Invalid ttl specified for gauge at index 2"},
+//!               {"line": "S:x:5x", "error": "Unknown type: S",
+//!                "warning": "While parsing x:5x: Got 5 parsing value, ignoring chars starting at x"}],
 //!  "warnings": [{"line": "c:req,status=200:1x", "warning": "Got 1 parsing value, ignoring chars starting at x"}],
+//!  "invalid_for_atlas": [{"id": "x,k=v", "reason": "tag key 'k' is 1 character long; Atlas accepts 2 to 60"}],
 //!  "notes": []}
 //! ```
 //!
 //! Per meter type, besides `type`, `symbol`, `id`, `name` and `tags`: counters `rate` (per
 //! second) and `sum`; gauges `value` and `ttl_seconds`; max gauges and age gauges `value`
 //! (seconds since, for age gauges); timers, percentile timers, distribution summaries and
-//! percentile distribution summaries `count`, `total` and `max` (seconds for timers); monotonic
-//! counters `delta`. Numbers JSON cannot hold are the strings `"inf"`, `"-inf"`, `"nan"`.
+//! percentile distribution summaries `count`, `total` and `max` (seconds for timers), and for
+//! the percentile ones `percentiles` (`p50`, `p90`, `p99`, `p99.9`, seconds for timers, as
+//! Atlas estimates them from spectatord's buckets); monotonic counters `delta`. A rejected line
+//! that spectatord logged a warning for first has its `warning`; `invalid_for_atlas` lists the
+//! step's ids that the Atlas backend drops, once each, with the rule broken. Numbers JSON cannot
+//! hold are the strings `"inf"`, `"-inf"`, `"nan"`.
 
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};

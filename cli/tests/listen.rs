@@ -107,7 +107,7 @@ c:x:1x";
 
 const TABLE: &str = "\
 TYPE                  ID              VALUE
-percentile-timer      lat             count=2 total=0.75s max=0.5s
+percentile-timer      lat             count=2 total=0.75s max=0.5s p50=0.2684s p90=0.519s p99=0.5351s p99.9=0.5367s
 max-gauge             max             max=7
 gauge                 queue.size      value=42 ttl=60s
 counter               req,status=200  rate=3/s
@@ -222,6 +222,16 @@ fn json_prints_one_object_per_step() {
     assert_eq!(meters[3]["tags"], serde_json::json!({"status": "200"}));
     assert_eq!(meters[0]["count"], 2);
     assert_eq!(meters[0]["total"], 0.75);
+    // 0.25 s and 0.5 s: the median is the top of 0.25 s's bucket, 4^14 ns.
+    assert_eq!(meters[0]["percentiles"]["p50"], 0.268_435_456);
+    assert_eq!(
+        meters[0]["percentiles"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["p50", "p90", "p99", "p99.9"]
+    );
     assert_eq!(meters[2]["ttl_seconds"], 60);
     assert_eq!(
         step["rejected"],
