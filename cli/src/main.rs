@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use spectator_cli::listen::{run_steps, write_report, DEFAULT_UDP};
-use spectator_cli::send::{parse_tag, send, MeterType, SendRequest};
+use spectator_cli::send::{meter_kind_parser, parse_tag, send, SendRequest};
 use spectator_cli::{demo, ListenConfig, Listener, SystemClock};
+use spectator_core::MeterKind;
 
 #[derive(Parser)]
 #[command(
@@ -52,15 +53,15 @@ enum Command {
     /// 127.0.0.1:1234), exactly as the library would.
     Send {
         /// The meter type.
-        #[arg(value_enum)]
-        meter: MeterType,
+        #[arg(value_parser = meter_kind_parser())]
+        meter: MeterKind,
         /// The meter name.
         name: String,
-        /// A tag, KEY=VALUE (repeatable).
-        #[arg(long = "tag", value_name = "K=V", value_parser = parse_tag)]
+        /// A tag, KEY=VALUE (repeatable; the key or value may begin with `-`).
+        #[arg(long = "tag", value_name = "K=V", value_parser = parse_tag, allow_hyphen_values = true)]
         tags: Vec<(String, String)>,
         /// An extra common tag for the registry's Config, KEY=VALUE (repeatable).
-        #[arg(long = "common-tag", value_name = "K=V", value_parser = parse_tag)]
+        #[arg(long = "common-tag", value_name = "K=V", value_parser = parse_tag, allow_hyphen_values = true)]
         common_tags: Vec<(String, String)>,
         /// Gauge TTL in seconds (gauge only; at least 1).
         #[arg(long, value_name = "SECONDS")]
