@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use spectator_std::{Config, Gauge, Registry, StopWatch, LOCATION_ENV};
 
 use crate::clock::SystemClock;
-use crate::listen::{run_steps, write_report, ListenConfig, Listener};
+use crate::listen::{next_step_end, run_steps, sleep_until, write_report, ListenConfig, Listener};
 use crate::report::LineCounts;
 
 /// The demo's settings.
@@ -195,11 +195,16 @@ pub fn run(config: DemoConfig, out: &mut impl Write) -> io::Result<DemoSummary> 
     let steps = (config.duration.as_secs_f64() / config.step.as_secs_f64())
         .ceil()
         .max(1.0) as u64;
+    // Steps end on the wall clock's step boundaries; the workload starts on one, so that every
+    // step is whole.
+    let first = next_step_end(listener.now(), config.step);
     eprintln!(
-        "demo: a stand-in for spectatord on udp://{addr}; an instrumented web workload sends to it for {} s; {steps} step tables of {} s follow",
+        "demo: a stand-in for spectatord on udp://{addr}; an instrumented web workload sends to it for {} s from the next step boundary (in {:.1} s); {steps} step tables of {} s follow",
         config.duration.as_secs_f64(),
+        first.saturating_sub(listener.now()) as f64 / 1e9,
         config.step.as_secs_f64(),
     );
+    sleep_until(&listener, first);
     let start = Instant::now();
     // Stop sending a little before the last step ends, so every line lands in a step.
     let margin = config.step.mul_f64(0.1).min(Duration::from_millis(200));

@@ -39,13 +39,15 @@ enum Command {
         /// Also listen on a Unix datagram socket at PATH (spectatord: /run/spectatord/spectatord.unix).
         #[arg(long, value_name = "PATH")]
         unix: Option<PathBuf>,
-        /// Step length in seconds (spectatord publishes every 5 s).
+        /// Step length in seconds: spectatord's --frequency, its publishing interval (5 s by
+        /// default). Steps end on multiples of it on the wall clock (:00, :05, :10, … for 5 s),
+        /// the intervals Atlas stores; the first step is partial.
         #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_step)]
         step: Duration,
         /// Print one JSON object per step instead of a table.
         #[arg(long)]
         json: bool,
-        /// Stop after N steps (default: run until interrupted).
+        /// Stop after N steps (default: run until interrupted; the first, partial step counts).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
         steps: Option<u64>,
     },

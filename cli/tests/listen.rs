@@ -190,6 +190,15 @@ fn json_prints_one_object_per_step() {
         (steps[0]["step"].as_u64(), steps[1]["step"].as_u64()),
         (Some(1), Some(2))
     );
+    // Steps end on the wall clock's whole seconds (the step is 1 s), one second apart.
+    let ends: Vec<i64> = steps
+        .iter()
+        .map(|s| s["time_ms"].as_i64().unwrap())
+        .collect();
+    for end in &ends {
+        assert!(end % 1000 < 500, "a step ended at {end} ms");
+    }
+    assert_eq!(ends[1] / 1000 - ends[0] / 1000, 1, "{ends:?}");
     let step = steps
         .iter()
         .find(|s| s["lines"]["total"] == 9)
