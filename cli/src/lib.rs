@@ -23,6 +23,7 @@ mod clock;
 pub mod demo;
 mod id;
 pub mod listen;
+pub mod live;
 pub mod percentile;
 mod report;
 pub mod send;

@@ -1,7 +1,7 @@
 //! `spectator`: see what a device sends, as spectatord would (`listen`), send one update like the
 //! library (`send`), and a one-command quickstart (`demo`).
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use spectator_cli::listen::{run_steps, write_report, DEFAULT_UDP};
+use spectator_cli::live::{self, AfterLastStep};
 use spectator_cli::send::{meter_kind_parser, parse_tag, send, SendRequest};
 use spectator_cli::{demo, ListenConfig, Listener, SystemClock};
 use spectator_core::MeterKind;
@@ -45,8 +46,13 @@ enum Command {
         #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_step)]
         step: Duration,
         /// Print one JSON object per step instead of a table.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "live")]
         json: bool,
+        /// A full-screen view refreshed every step: a row per meter with its figure and a
+        /// sparkline of its last 60 steps; `s` sorts, `/` filters by id, `q` quits. Falls back
+        /// to the table when stdout is not a terminal.
+        #[arg(long)]
+        live: bool,
         /// Stop after N steps (default: run until interrupted; the first, partial step counts).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
         steps: Option<u64>,
@@ -83,8 +89,12 @@ enum Command {
         #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_step)]
         step: Duration,
         /// Print one JSON object per step instead of a table.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "live")]
         json: bool,
+        /// The full-screen live view (as `listen --live`) instead of tables; it stays after the
+        /// last step until `q`. Falls back to the tables when stdout is not a terminal.
+        #[arg(long)]
+        live: bool,
     },
     /// Measure ingest throughput (in process and over loopback UDP).
     #[command(hide = true)]
@@ -118,11 +128,39 @@ fn io_exit(e: &io::Error, what: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn listen(config: &ListenConfig, steps: Option<u64>, json: bool) -> ExitCode {
+/// Whether `--live` can be honoured: stdout must be a terminal (else a note says so).
+fn live_possible(live: bool) -> bool {
+    if live && !io::stdout().is_terminal() {
+        eprintln!("stdout is not a terminal: printing the step tables instead of the live view");
+        return false;
+    }
+    live
+}
+
+fn listen(config: &ListenConfig, steps: Option<u64>, json: bool, live: bool) -> ExitCode {
     let listener = match Listener::start(config, Arc::new(SystemClock)) {
         Ok(l) => l,
         Err(e) => return io_exit(&e, "listen"),
     };
+    if live {
+        // "listening on udp://[::]:1234 (receive buffer …)" without the buffer.
+        let title: Vec<&str> = listener
+            .notes()
+            .iter()
+            .filter_map(|n| n.split(" (").next())
+            .collect();
+        let result = live::run(
+            &listener,
+            &title.join(" · "),
+            steps,
+            AfterLastStep::Leave,
+            |_| {},
+        );
+        return match result {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(e) => io_exit(&e, "listen"),
+        };
+    }
     for note in listener.notes() {
         eprintln!("{note}");
     }
@@ -145,17 +183,23 @@ fn main() -> ExitCode {
             unix,
             step,
             json,
+            live,
             steps,
-        } => listen(
-            &ListenConfig {
-                udp: (!no_udp).then_some(udp),
-                unix,
-                step,
-                print_messages: true,
-            },
-            steps,
-            json,
-        ),
+        } => {
+            let live = live_possible(live);
+            listen(
+                &ListenConfig {
+                    udp: (!no_udp).then_some(udp),
+                    unix,
+                    step,
+                    // In the live view, stderr would garble the screen.
+                    print_messages: !live,
+                },
+                steps,
+                json,
+                live,
+            )
+        }
         Command::Send {
             meter,
             name,
@@ -188,11 +232,13 @@ fn main() -> ExitCode {
             seconds,
             step,
             json,
+            live,
         } => {
             let config = demo::DemoConfig {
                 duration: seconds,
                 step,
                 json,
+                live: live_possible(live),
                 ..demo::DemoConfig::default()
             };
             let stdout = io::stdout();

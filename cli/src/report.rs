@@ -149,7 +149,7 @@ pub fn fmt_short(value: f64) -> String {
 }
 
 /// `HH:MM:SS` (UTC) of an epoch time.
-fn time_of_day(time: Nanos) -> String {
+pub(crate) fn time_of_day(time: Nanos) -> String {
     let secs = time.div_euclid(SECOND).rem_euclid(86_400);
     format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
 }
