@@ -315,3 +315,32 @@ fn bad_arguments_and_busy_ports() {
         "{stderr}"
     );
 }
+
+#[test]
+fn live_falls_back_to_the_table_when_stdout_is_not_a_terminal() {
+    let listen = Listen::start(&[
+        "--live",
+        "--udp",
+        "127.0.0.1:0",
+        "--step",
+        "1",
+        "--steps",
+        "2",
+    ]);
+    send_udp(listen.udp_addr(), b"c:piped,status=200:1");
+    let (stdout, stderr) = listen.finish();
+    assert!(
+        stderr.contains("stdout is not a terminal: printing the step tables"),
+        "{stderr}"
+    );
+    assert_eq!(tables(&stdout).len(), 2, "{stdout}");
+    assert!(
+        stdout.contains("counter  piped,status=200  rate=1/s"),
+        "{stdout}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_spectator"))
+        .args(["listen", "--live", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "--live and --json conflict");
+}
