@@ -337,7 +337,14 @@ impl LiveView {
             .chain(["NOW".len()])
             .max()
             .unwrap_or(3);
-        let spark_width = HISTORY.min(usize::from(body.width) / 3).max(10);
+        // The ids first, the sparkline in what is left (10 to 60 steps).
+        let id_width = shown
+            .iter()
+            .map(|s| s.id.chars().count())
+            .max()
+            .unwrap_or(2);
+        let free = usize::from(body.width).saturating_sub(type_width + now_width + 6);
+        let spark_width = free.saturating_sub(id_width).clamp(10, HISTORY);
         let table_rows: Vec<Row<'_>> = shown
             .iter()
             .map(|s| {
@@ -373,7 +380,11 @@ impl LiveView {
 
         let counts = self.last.as_ref().map(|r| r.counts).unwrap_or_default();
         let more = rows.len().saturating_sub(scroll + shown.len());
-        let mut bar = format!(
+        let mut bar = match &self.finished {
+            Some(note) => format!("{note} · "),
+            None => String::new(),
+        };
+        bar += &format!(
             "{} meters · lines {} · rejected {} ({} in all) · Atlas-invalid {} ({} in all) · sort: {} [s]",
             rows.len(),
             counts.lines,
@@ -393,9 +404,8 @@ impl LiveView {
         if more > 0 {
             bar.push_str(&format!(" · {more} more [↓]"));
         }
-        match &self.finished {
-            Some(note) => bar.push_str(&format!(" · {note}")),
-            None => bar.push_str(" · q quits"),
+        if self.finished.is_none() {
+            bar.push_str(" · q quits");
         }
         frame.render_widget(
             Paragraph::new(Line::from(bar)).style(Style::new().add_modifier(Modifier::REVERSED)),

@@ -51,11 +51,11 @@ fn press(view: &mut LiveView, code: KeyCode) -> KeyOutcome {
 fn the_screen_after_three_steps() {
     let expected = [
         "spectator listen --live · listening on udp://127.0.0.1:1234 · step 3 at 22:13:35Z (5 s)",
-        "TYPE              ID                                    NOW         LAST STEPS",
+        "TYPE              ID              NOW         LAST STEPS",
         "percentile-timer  lat                                                                              ▄█",
-        "gauge             queue                                 value=7                                    ▄██",
-        "counter           req,status=200                        rate=0.2/s                                 ▅█▂",
-        "counter           x,k=v                                 rate=0.4/s                                 ▅ █",
+        "gauge             queue           value=7                                                          ▄██",
+        "counter           req,status=200  rate=0.2/s                                                       ▅█▂",
+        "counter           x,k=v           rate=0.4/s                                                       ▅ █",
         "",
         "last rejected (step 1): 'g,0:bad:1': Invalid ttl specified for gauge at index 2",
         "4 meters · lines 2 · rejected 0 (1 in all) · Atlas-invalid 1 (2 in all) · sort: id [s] · filter [/] ·",
@@ -71,7 +71,7 @@ fn each_step_shows_its_figure() {
     let screen = draw(&view, 120, 8);
     assert_eq!(
         screen[2],
-        "percentile-timer  lat                                 p99=0.5351s max=0.5s n=2                                         █"
+        "percentile-timer  lat             p99=0.5351s max=0.5s n=2                                                             █"
     );
     assert_eq!(
         screen[1].split_whitespace().collect::<Vec<_>>(),
