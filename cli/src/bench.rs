@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::aggregator::Aggregator;
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{wall_nanos, SystemClock};
 use crate::listen::{ListenConfig, Listener};
 
 /// The target: lines per second.
@@ -178,11 +178,11 @@ pub fn in_process_of(lines: u64, mix: Mix) -> Figure {
     let cpu_start = cpu_time("/proc/thread-self/schedstat");
     let start = Instant::now();
     for d in &datagrams {
-        aggregator.ingest(d, clock.now());
+        aggregator.ingest(d, wall_nanos(&clock));
     }
     let seconds = start.elapsed().as_secs_f64();
     let cpu_end = cpu_time("/proc/thread-self/schedstat");
-    let counts = aggregator.step(clock.now()).counts;
+    let counts = aggregator.step(wall_nanos(&clock)).counts;
     assert_eq!(counts.accepted, lines, "every benchmark line is accepted");
     Figure {
         sent: lines,

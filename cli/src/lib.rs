@@ -29,7 +29,7 @@ mod report;
 pub mod send;
 
 pub use aggregator::{Aggregator, AGE_GAUGE_LIMIT, MESSAGES_PER_STEP, METER_TTL, MIN_GAUGE_TTL};
-pub use clock::{Clock, ManualClock, Nanos, SystemClock, SECOND};
+pub use clock::{wall_nanos, Clock, ManualClock, Nanos, SystemClock, SECOND};
 pub use id::CanonicalId;
 pub use listen::{ListenConfig, Listener};
 pub use report::{fmt_number, fmt_short, InvalidId, LineCounts, Note, Published, Row, StepReport};

@@ -61,7 +61,7 @@ use std::time::Duration;
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
 use crate::aggregator::Aggregator;
-use crate::clock::{Clock, Nanos};
+use crate::clock::{wall_nanos, Clock, Nanos};
 use crate::report::{LineCounts, StepReport};
 
 /// spectatord's UDP address: the IPv6 any-address, dual stack, port 1234.
@@ -167,7 +167,7 @@ fn receive_loop(source: impl Source, shared: Arc<Shared>) {
     while !shared.stop.load(Ordering::Relaxed) {
         match source.recv(&mut buf) {
             Ok(n) => {
-                let now = shared.clock.now();
+                let now = wall_nanos(&*shared.clock);
                 let datagram = buf.get(..n).unwrap_or_default();
                 let messages = {
                     let mut aggregator = shared.lock();
@@ -293,7 +293,7 @@ impl Listener {
 
     /// The time on the listener's clock.
     pub fn now(&self) -> Nanos {
-        self.shared.clock.now()
+        wall_nanos(&*self.shared.clock)
     }
 
     /// Line counts of the current step so far.
@@ -303,7 +303,7 @@ impl Listener {
 
     /// Ends the current step now.
     pub fn step(&self) -> StepReport {
-        let now = self.shared.clock.now();
+        let now = wall_nanos(&*self.shared.clock);
         self.shared.lock().step(now)
     }
 
