@@ -125,3 +125,10 @@ pub fn unix_listener(path: &Path) -> UnixDatagram {
         .expect("read timeout");
     socket
 }
+
+/// The workspace README's Rust examples (core and std), compiled and run as doctests. Not
+/// published: each published crate tests its own README (`core/README.md`,
+/// `std-adapter/README.md`, `cli/README.md`) from its own files.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct WorkspaceReadmeDoctests;

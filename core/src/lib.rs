@@ -128,3 +128,9 @@ pub use transport::{
 };
 pub use value::Value;
 pub use write::{LineWrite, Overflow, SliceWriter};
+
+/// The crate's README (its page on crates.io), compiled and run as a doctest from the crate's
+/// own files, so the packaged crate checks it too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
