@@ -27,10 +27,12 @@ mod nal;
 
 pub use asynch::AsyncTransport;
 #[cfg(feature = "embassy-net")]
+#[cfg_attr(docsrs, doc(cfg(feature = "embassy-net")))]
 pub use embassy::EmbassyUdpTransport;
 pub use io_write::{WriteError, WriteTransport};
 pub use memory::{MemoryError, MemoryTransport};
 #[cfg(feature = "embedded-nal")]
+#[cfg_attr(docsrs, doc(cfg(feature = "embedded-nal")))]
 pub use nal::{NalError, NalTransport};
 
 /// What went wrong in a transport, portably.
