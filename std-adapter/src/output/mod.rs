@@ -143,7 +143,7 @@ const NAP: Duration = Duration::from_micros(50);
 impl Output {
     pub(crate) fn open(config: &Config) -> Result<Self, ConfigError> {
         let location = config.location();
-        let open_err = |e: std::io::Error| ConfigError::Open(location.to_string(), e.to_string());
+        let open_err = |e: std::io::Error| ConfigError::Open(location.to_string(), Arc::new(e));
         let socket = match location {
             Location::None => return Ok(Output::None),
             Location::Memory => return Ok(Output::Memory(MemoryWriter::new())),
