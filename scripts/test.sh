@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: set-up, formatting, lints over every feature set,
-# unit/doc/integration tests (incl. the differential test against spectator-py 1.2.1), the
-# bare-metal build, bounded fuzzing and the benchmarks (which print figures, never assert them).
+# docs (also as docs.rs builds them), the publishable crates packaged and verified, the MSRV
+# check, unit/doc/integration tests (incl. the differential test against spectator-py 1.2.1),
+# the bare-metal build, bounded fuzzing and the benchmarks (which print figures, never assert
+# them).
 #
 #   scripts/test.sh                 everything (about 10 minutes)
 #   FUZZ_SECONDS=10 scripts/test.sh shorter fuzzing
@@ -20,6 +22,8 @@ cargo fmt --all -- --check
 (cd fuzz && cargo fmt -- --check)
 
 step "clippy, every feature set of spectator-core"
+# With `rust-version` set, clippy's `incompatible_msrv` lint (here an error) reports any use of
+# a standard library item newer than it: the code half of the MSRV check (scripts/msrv.sh).
 cargo clippy --workspace --all-targets -- -D warnings
 for features in log defmt "log,defmt" embedded-nal embassy-net; do
   cargo clippy -p spectator-core --lib --features "$features" -- -D warnings
@@ -30,6 +34,15 @@ cargo clippy -p spectator-core --all-targets --no-default-features -- -D warning
 step "docs (deny warnings, missing docs)"
 RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --no-deps
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p spectator-core --no-deps --features embedded-nal,embassy-net
+
+step "docs as docs.rs builds them (features and --cfg docsrs from [package.metadata.docs.rs])"
+bash scripts/docsrs.sh
+
+step "cargo package, verified; each packaged crate's doctests (README included) from its files"
+bash scripts/package.sh
+
+step "MSRV: no dependency needs a newer Rust than rust-version"
+bash scripts/msrv.sh
 
 step "cargo test --workspace (unit, doc, differential, property, allocation tests)"
 cargo test --workspace --all-targets

@@ -32,3 +32,10 @@ pub fn oracle_python() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join(".venv/bin/python"))
 }
+
+/// The workspace README's Rust examples (core and std), compiled and run as doctests. Not
+/// published: each published crate tests its own README (`core/README.md`,
+/// `std-adapter/README.md`, `cli/README.md`) from its own files.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct WorkspaceReadmeDoctests;

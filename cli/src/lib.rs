@@ -33,3 +33,9 @@ pub use clock::{wall_nanos, Clock, ManualClock, Nanos, SystemClock, SECOND};
 pub use id::CanonicalId;
 pub use listen::{ListenConfig, Listener};
 pub use report::{fmt_number, fmt_short, InvalidId, LineCounts, Note, Published, Row, StepReport};
+
+/// The crate's README (its page on crates.io), compiled and run as a doctest from the crate's
+/// own files, so the packaged crate checks it too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

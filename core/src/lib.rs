@@ -87,6 +87,9 @@
 //!   socket (smoltcp 0.13).
 
 #![no_std]
+// docs.rs (and scripts/test.sh) build the docs with `--cfg docsrs`: each feature-gated item
+// says which feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -103,6 +106,7 @@ pub mod meters;
 pub mod parse;
 pub mod prefix;
 #[cfg(feature = "float")]
+#[cfg_attr(docsrs, doc(cfg(feature = "float")))]
 pub mod pyfloat;
 pub mod sanitize;
 mod sink;
@@ -123,11 +127,19 @@ pub use static_id::{StaticId, StaticIdError};
 pub use stats::{Dropped, Stats};
 pub use tag_set::{CommonTags, TagSet, TooManyTags};
 #[cfg(feature = "embassy-net")]
+#[cfg_attr(docsrs, doc(cfg(feature = "embassy-net")))]
 pub use transport::EmbassyUdpTransport;
 #[cfg(feature = "embedded-nal")]
+#[cfg_attr(docsrs, doc(cfg(feature = "embedded-nal")))]
 pub use transport::NalTransport;
 pub use transport::{
     AsyncTransport, ErrorKind, MemoryTransport, Transport, TransportError, WriteTransport,
 };
 pub use value::Value;
 pub use write::{LineWrite, Overflow, SliceWriter};
+
+/// The crate's README (its page on crates.io), compiled and run as a doctest from the crate's
+/// own files, so the packaged crate checks it too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -193,6 +193,7 @@ impl<const N: usize, const T: usize> fmt::Display for MeterId<N, T> {
 }
 
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 impl<const N: usize, const T: usize> defmt::Format for MeterId<N, T> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(f, "MeterId({=str})", self.spectatord_id());

@@ -207,6 +207,7 @@ meter! {
 meter! {
     /// `S`: a distinct-count sketch of values (feature `sketch`). The public spectatord
     /// (429cd8d) rejects every `S` line; it is here for parity with spectator-py 1.2.1.
+    #[cfg_attr(docsrs, doc(cfg(feature = "sketch")))]
     DistinctCountSketch: DistinctCountSketch;
     /// Records a string (its UTF-8 bytes, base64-encoded on the line).
     fn record_str<'v>(value: &'v str) => Value::Bytes(value.as_bytes());

@@ -103,6 +103,7 @@ impl<const N: usize> fmt::Debug for Prefix<N> {
 }
 
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 impl<const N: usize> defmt::Format for Prefix<N> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(f, "Prefix({=str})", self.0.as_str());

@@ -73,7 +73,9 @@ pub use registry::Registry;
 pub use spectator_core::{IdError, Stats, Value};
 pub use stopwatch::{time, Clock, ManualClock, RecordDuration, StopWatch, SystemClock};
 
-/// The README's Rust examples (core and std), compiled and run as doctests.
+/// The crate's README (its page on crates.io), compiled and run as a doctest from the crate's
+/// own files, so the packaged crate checks it too. The workspace README's examples are tested
+/// by the conformance crate (`tests/lib.rs`).
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -170,13 +170,21 @@ fn file_in_a_missing_directory_is_an_open_error() {
         .build()
         .expect("the location itself is valid");
     let err = Registry::new(config).expect_err("the directory does not exist");
+    match &err {
+        ConfigError::Open(l, e) => {
+            assert_eq!(l, &location);
+            assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+            assert_eq!(e.raw_os_error(), Some(2));
+        }
+        other => panic!("not an open error: {other:?}"),
+    }
+    // The operating system's error is the source, not flattened into a string.
+    let source = std::error::Error::source(&err).expect("the io::Error");
     assert_eq!(
-        err,
-        ConfigError::Open(
-            location.clone(),
-            "No such file or directory (os error 2)".into()
-        )
+        source.downcast_ref::<std::io::Error>().map(|e| e.kind()),
+        Some(std::io::ErrorKind::NotFound)
     );
+    assert_eq!(err.clone(), err);
     assert_eq!(
         err.to_string(),
         format!("cannot open spectatord output {location}: No such file or directory (os error 2)")

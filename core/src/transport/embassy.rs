@@ -9,6 +9,7 @@ use embassy_net::{IpAddress, IpEndpoint};
 
 use super::{AsyncTransport, ErrorKind, TransportError};
 
+#[cfg_attr(docsrs, doc(cfg(feature = "embassy-net")))]
 impl TransportError for SendError {
     fn kind(&self) -> ErrorKind {
         match self {
