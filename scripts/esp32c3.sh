@@ -41,9 +41,9 @@ fi
 # the stack region and the reclaimed-RAM heap as if they were program bytes):
 #   code   = .text (run from flash) + .trap and .rwtext* (copied to IRAM at boot)
 #   rodata = .rodata* + the app descriptor;  data = .data* (flash image, copied to DRAM)
-#   bss    = writable NOBITS sections, except .dram2_uninit (esp-alloc's 64 KiB heap region in
-#            the RAM the ROM bootloader used); it includes the 36 KiB heap region and the main
-#            task's future (the UDP buffers and the LineBuffer live in it)
+#   bss    = writable NOBITS sections, except .dram2_uninit (esp-alloc's 64 KiB heap region
+#            in the RAM the second-stage bootloader used); it includes the 36 KiB heap region
+#            and the main task's future (the UDP buffers and the LineBuffer live in it)
 #   flash  = code + rodata + data;  static RAM = IRAM code + data + bss (one 400 KiB SRAM)
 sizes() { # elf -> "code rodata data bss flash ram"
   local code=0 iram=0 rodata=0 data=0 bss=0 name type addr _off size _es flg _rest

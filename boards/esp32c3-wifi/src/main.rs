@@ -152,7 +152,7 @@ async fn wifi_task(mut controller: WifiController<'static>) -> ! {
 #[esp_rtos::main]
 async fn main(spawner: Spawner) -> ! {
     let peripherals = esp_hal::init(esp_hal::Config::default().with_cpu_clock(CpuClock::max()));
-    // The Wi-Fi driver's heap: the RAM the ROM bootloader used, then some more.
+    // The Wi-Fi driver's heap: the RAM the second-stage bootloader used, then some more.
     esp_alloc::heap_allocator!(#[esp_hal::ram(reclaimed)] size: 64 * 1024);
     esp_alloc::heap_allocator!(size: 36 * 1024);
 
