@@ -61,6 +61,7 @@ step "boards: build, size report, run in QEMU and check the exact lines"
 bash scripts/boards.sh
 bash scripts/embassy-tap.sh
 bash scripts/embassy-stm32.sh
+bash scripts/esp32c3.sh
 
 step "fuzzing, ${FUZZ_SECONDS}s per target"
 bash scripts/fuzz.sh "$FUZZ_SECONDS"
