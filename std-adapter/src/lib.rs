@@ -38,6 +38,7 @@
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod config;
 mod error;
@@ -47,6 +48,7 @@ mod meter_id;
 mod meters;
 mod output;
 mod registry;
+mod runtime;
 mod stopwatch;
 
 pub use config::{
@@ -62,6 +64,7 @@ pub use meters::{
 };
 pub use output::MemoryWriter;
 pub use registry::Registry;
+pub use runtime::{RuntimeMetrics, RuntimeMetricsHandle};
 pub use spectator_core::{IdError, Stats, Value};
 pub use stopwatch::{time, Clock, ManualClock, StopWatch, SystemClock};
 
