@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use super::RuntimeMetrics;
 use crate::registry::WeakRegistry;
 
-/// The name of the background thread.
-pub(crate) const THREAD_NAME: &str = "spectator-runtime";
+/// The name of the background thread (at most 15 bytes: Linux cuts longer names).
+pub(crate) const THREAD_NAME: &str = "spectator-rt";
 
 /// The background collection started by [`RuntimeMetrics::start`]: stops when
 /// [`stop`](Self::stop) is called, when it is dropped, or when the registry is closed or

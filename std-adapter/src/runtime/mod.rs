@@ -142,7 +142,7 @@ impl RuntimeMetrics {
         self.client.record(&stats);
     }
 
-    /// Collects now, then every `period` on a background thread (named `spectator-runtime`)
+    /// Collects now, then every `period` on a background thread (named `spectator-rt`)
     /// until the returned handle is stopped or dropped, or the registry is closed or dropped
     /// (the thread does not keep the registry alive). A zero period is replaced by
     /// [`DEFAULT_PERIOD`](Self::DEFAULT_PERIOD), with a warning.
