@@ -3,6 +3,8 @@
 //! no thread behind. (Descriptors opened by this test: `runtime_metrics_fds.rs`, alone in its
 //! binary.)
 
+#![cfg(unix)]
+
 use std::collections::BTreeMap;
 use std::io::ErrorKind;
 use std::os::unix::net::UnixDatagram;
@@ -337,6 +339,22 @@ fn the_thread_does_not_keep_the_registry_alive() {
     eventually("the thread ended after the registry was dropped", || {
         !handle.is_running()
     });
+}
+
+#[test]
+fn stopping_one_collection_does_not_make_another_collect_early() {
+    let _turn = one_at_a_time();
+    let registry = memory_registry();
+    let writer = registry.memory_writer().unwrap();
+    let first = RuntimeMetrics::new(&registry).start(Duration::from_secs(3600));
+    let second = RuntimeMetrics::new(&registry).start(Duration::from_secs(3600));
+    let one_collection = writer.lines().len() / 2;
+    // Stopping the first wakes every thread waiting on the registry's signal; the second goes
+    // back to sleep, its next collection an hour away. Once it is stopped (joined), exactly the
+    // two collections done by `start` were sent.
+    first.stop();
+    second.stop();
+    assert_eq!(writer.lines().len(), 2 * one_collection);
 }
 
 #[cfg(target_os = "linux")]

@@ -237,3 +237,15 @@ impl ProcessMeters {
         set(&self.cpus, s.cpus);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shareable_across_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<RuntimeMetrics>();
+        send_sync::<RuntimeMetricsHandle>();
+    }
+}

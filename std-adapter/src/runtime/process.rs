@@ -61,6 +61,7 @@ impl ProcessSample {
 
 /// Logs a figure that could not be read (at debug: a sandbox without `/proc` would otherwise
 /// log every period).
+#[cfg_attr(not(unix), allow(dead_code))]
 fn skipped<T, E: std::fmt::Display>(figure: &str, result: Result<T, E>) -> Option<T> {
     result
         .map_err(|e| log::debug!(target: "spectator::runtime", "{figure} not collected: {e}"))
