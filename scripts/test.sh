@@ -30,6 +30,7 @@ for features in log defmt "log,defmt" embedded-nal embassy-net; do
 done
 # Firmware's usual set: no `float`, no `sketch` (integers, exact decimals, static ids).
 cargo clippy -p spectator-core --all-targets --no-default-features -- -D warnings
+cargo clippy -p spectator-std --all-targets --features tokio -- -D warnings
 
 step "docs (deny warnings, missing docs)"
 RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --no-deps
@@ -47,6 +48,7 @@ bash scripts/msrv.sh
 step "cargo test --workspace (unit, doc, differential, property, allocation tests)"
 cargo test --workspace --all-targets
 cargo test --workspace --doc
+cargo test -p spectator-std --features tokio
 # The differential tests' figures (cases, byte-identical lines, documented divergences).
 cargo test -q -p spectator-conformance --test differential --test registry_differential -- --nocapture 2>&1 \
   | grep -E '^(differential|registry differential|per meter|per value type)'

@@ -203,11 +203,73 @@ const WEB_SERVER: &str = env!("CARGO_BIN_EXE_web-server");
 const LATENCY: &str = "T:server.requestLatency,nf.app=web-server-example:";
 const IN_FLIGHT: &str = "g:server.requestsInFlight,nf.app=web-server-example:";
 
+/// The runtime metrics' ids (with the example's common tag): one line each per collection.
+const RUNTIME_IDS: [&str; 22] = [
+    "g:rust.fd,id=allocated,nf.app=web-server-example",
+    "g:rust.fd,id=max,nf.app=web-server-example",
+    "C:rust.resource.time,mode=user,nf.app=web-server-example",
+    "C:rust.resource.time,mode=system,nf.app=web-server-example",
+    "g:rust.resource.maxResidentSetSize,nf.app=web-server-example",
+    "g:rust.memory.residentSetSize,nf.app=web-server-example",
+    "U:rust.resource.pageFaults,io.required=false,nf.app=web-server-example",
+    "U:rust.resource.pageFaults,io.required=true,nf.app=web-server-example",
+    "U:rust.resource.blockOperations,id=input,nf.app=web-server-example",
+    "U:rust.resource.blockOperations,id=output,nf.app=web-server-example",
+    "U:rust.resource.contextSwitches,id=voluntary,nf.app=web-server-example",
+    "U:rust.resource.contextSwitches,id=involuntary,nf.app=web-server-example",
+    "g:rust.threads,nf.app=web-server-example",
+    "g:rust.cpu.count,nf.app=web-server-example",
+    "g:rust.tokio.workers,nf.app=web-server-example",
+    "g:rust.tokio.aliveTasks,nf.app=web-server-example",
+    "g:rust.tokio.globalQueueDepth,nf.app=web-server-example",
+    "U:spectator.client.lines,id=sent,nf.app=web-server-example",
+    "U:spectator.client.dropped,nf.app=web-server-example,reason=too_long",
+    "U:spectator.client.dropped,nf.app=web-server-example,reason=invalid",
+    "U:spectator.client.dropped,nf.app=web-server-example,reason=backpressure",
+    "U:spectator.client.dropped,nf.app=web-server-example,reason=send_failed",
+];
+
+/// Whether `line` is one of the runtime metrics'.
+fn is_runtime_line(line: &str) -> bool {
+    line.get(2..)
+        .is_some_and(|id| id.starts_with("rust.") || id.starts_with("spectator.client."))
+}
+
+/// The runtime metrics a run sent: every id the same number of times (once per collection: at
+/// start, then every 30 s), at least once, each value a non-negative number, and nothing lost.
+fn check_runtime_lines(lines: &[&str]) {
+    let mut by_id: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for line in lines {
+        let (id, value) = line.rsplit_once(':').unwrap();
+        let value: f64 = value.parse().unwrap();
+        assert!(value >= 0.0, "{line}");
+        by_id.entry(id).or_default().push(value);
+    }
+    let ids: Vec<&str> = by_id.keys().copied().collect();
+    let mut expected = RUNTIME_IDS.to_vec();
+    expected.sort_unstable();
+    assert_eq!(ids, expected, "{lines:#?}");
+    let collections = by_id[RUNTIME_IDS[0]].len();
+    assert!(collections >= 1);
+    assert!(by_id.values().all(|v| v.len() == collections), "{lines:#?}");
+    assert!(by_id["g:rust.tokio.workers,nf.app=web-server-example"][0] >= 1.0);
+    assert!(by_id["g:rust.threads,nf.app=web-server-example"][0] >= 1.0);
+    for (id, values) in &by_id {
+        if id.starts_with("U:spectator.client.dropped") {
+            assert!(values.iter().all(|&v| v == 0.0), "{id}: {values:?}");
+        }
+    }
+}
+
 /// The lines of `--self-test 10`: requests 0..10 are planned as good (0, 1, 2, 5, 6, 7),
 /// without country (3, 8) and with an empty title (4, 9); four run at a time, so only the
-/// multiset of lines is fixed, and the in-flight gauge's sequence of values.
+/// multiset of lines is fixed, and the in-flight gauge's sequence of values. Then the runtime
+/// metrics' lines ([`check_runtime_lines`]).
 fn check_web_server_lines(lines: &[&str]) {
     assert_spectatord_accepts(lines);
+    let (runtime, lines): (Vec<&str>, Vec<&str>) = lines.iter().partition(|l| is_runtime_line(l));
+    check_runtime_lines(&runtime);
+    let lines = &lines[..];
     let tagged = |country: &str, status: &str, title: &str| {
         format!(
             "c:server.requestCount,country={country},nf.app=web-server-example,status={status},title={title},version=v1:1"
@@ -282,8 +344,9 @@ fn web_server_self_test_over_udp_flushes_the_buffer_at_close() {
     let run = run(WEB_SERVER, &["--self-test", "10"], &listener.location);
     assert!(run.status.success(), "{}", run.stderr);
     assert_eq!(run.stdout, "", "metrics go to UDP only");
-    let datagrams = listener.datagrams(50);
-    // 50 short lines fit one buffered datagram, sent when the registry is closed.
+    let datagrams = listener.datagrams(50 + RUNTIME_IDS.len());
+    // 72 short lines (50 of the requests, 22 of the runtime metrics) fit one buffered
+    // datagram, sent when the registry is closed.
     assert_eq!(datagrams.len(), 1, "{datagrams:#?}");
     let lines: Vec<&str> = datagrams[0].iter().map(String::as_str).collect();
     check_web_server_lines(&lines);

@@ -44,6 +44,7 @@
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod aggregation;
 mod binding;
@@ -54,6 +55,7 @@ mod location;
 mod meter_id;
 mod output;
 mod registry;
+mod runtime;
 mod stopwatch;
 
 pub use binding::{
@@ -70,6 +72,7 @@ pub use location::{Location, DEFAULT_UDP, DEFAULT_UNIX};
 pub use meter_id::{MeterId, MAX_TAGS};
 pub use output::MemoryWriter;
 pub use registry::Registry;
+pub use runtime::{RuntimeMetrics, RuntimeMetricsHandle};
 pub use spectator_core::{IdError, Stats, Value};
 pub use stopwatch::{time, Clock, ManualClock, RecordDuration, StopWatch, SystemClock};
 

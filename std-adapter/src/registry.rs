@@ -223,6 +223,39 @@ impl Registry {
     }
 }
 
+/// A registry that a background task (runtime metrics) refers to without keeping it alive:
+/// [`upgrade`](Self::upgrade) gives it while it is open, and [`close_signal`](Self::close_signal)
+/// is the registry's own, set and notified when it is closed or dropped.
+#[derive(Clone)]
+pub(crate) struct WeakRegistry {
+    shared: Weak<Shared>,
+    stop: Arc<(Mutex<bool>, Condvar)>,
+}
+
+impl WeakRegistry {
+    /// The registry, unless it was dropped or closed.
+    pub(crate) fn upgrade(&self) -> Option<Registry> {
+        let shared = self.shared.upgrade()?;
+        (!shared.closed.load(Ordering::Relaxed)).then_some(Registry { shared })
+    }
+
+    /// `true` once the registry is closed or dropped; its condition variable is notified then
+    /// (the background flush waits on it too, so a notification must not mean "closed").
+    pub(crate) fn close_signal(&self) -> &(Mutex<bool>, Condvar) {
+        &self.stop
+    }
+}
+
+impl Registry {
+    /// A reference that does not keep this registry alive.
+    pub(crate) fn downgrade(&self) -> WeakRegistry {
+        WeakRegistry {
+            shared: Arc::downgrade(&self.shared),
+            stop: Arc::clone(&self.shared.stop),
+        }
+    }
+}
+
 macro_rules! factories {
     ($($(#[$doc:meta])* $method:ident, $with_id:ident => $meter:ident;)*) => {
         impl Registry {

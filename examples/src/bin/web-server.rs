@@ -23,6 +23,12 @@
 //! Other paths and methods get axum's 404 and 405 and are not measured; a middleware layer
 //! (`axum::middleware::from_fn`) would be the place to time every route.
 //!
+//! The server also turns on [`RuntimeMetrics`] with its tokio runtime (spectator-std's `tokio`
+//! feature): the process's descriptors, CPU time, memory, page faults, context switches and
+//! threads (`rust.*`), the runtime's workers, alive tasks and queue depth (`rust.tokio.*`), and
+//! the client's own lines sent and dropped (`spectator.client.*`), once at start and then every
+//! 30 s until shutdown.
+//!
 //! All ids carry the extra common tag `nf.app=web-server-example` (and `nf.container` /
 //! `nf.process` from `NETFLIX_CONTAINER_NAME` / `NETFLIX_PROCESS_NAME` when set). Tag values are
 //! sanitized by spectator: `Stranger Things` is sent as `Stranger_Things`, `Amélie` as `Am_lie`. Titles are user input:
@@ -75,8 +81,8 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use spectator_std::{
-    Config, DistributionSummary, Gauge, MeterId, PercentileTimer, Registry, StopWatch,
-    DEFAULT_MAX_DATAGRAM,
+    Config, DistributionSummary, Gauge, MeterId, PercentileTimer, Registry, RuntimeMetrics,
+    StopWatch, DEFAULT_MAX_DATAGRAM,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -400,12 +406,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The process's and the runtime's health, now and every 30 s.
+    let runtime_metrics = RuntimeMetrics::new(&registry)
+        .with_tokio(runtime.handle().clone())
+        .start(RuntimeMetrics::DEFAULT_PERIOD);
     let result = runtime.block_on(async move {
         match mode {
             Mode::Serve(addr) => serve(addr, metrics).await,
             Mode::SelfTest(n) => self_test(n, metrics).await,
         }
     });
+    runtime_metrics.stop();
     // Sends what is still buffered; meters still held anywhere write nothing from now on.
     registry.close();
     match result {

@@ -153,7 +153,8 @@ const NAP: Duration = Duration::from_micros(50);
 impl Output {
     pub(crate) fn open(config: &Config) -> Result<Self, ConfigError> {
         let location = config.location();
-        let open_err = |e: std::io::Error| ConfigError::Open(location.to_string(), std::sync::Arc::new(e));
+        let open_err =
+            |e: std::io::Error| ConfigError::Open(location.to_string(), std::sync::Arc::new(e));
         let stream = |stream| Output::Stream {
             stream: Mutex::new(stream),
             stats: AtomicStats::default(),
