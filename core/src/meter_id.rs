@@ -122,6 +122,7 @@ impl<const N: usize, const T: usize> MeterId<N, T> {
     /// ```
     pub fn from_parts(parts: &IdParts<'_, T>) -> Result<Self, IdError> {
         let () = Self::CAPACITY_FITS_U16;
+        parts.warn_if_invalid_for_atlas();
         let mut id = Self {
             raw: heapless::String::new(),
             name_end: 0,

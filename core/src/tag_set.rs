@@ -326,6 +326,39 @@ impl<'a, const T: usize> IdParts<'a, T> {
         Ok(Self { name, tags })
     }
 
+    /// The first limit of the Atlas backend this id breaks (name 1-255 characters, tag keys
+    /// 2-60, values 1-120; [`crate::parse::atlas`]), if any. spectatord accepts such an id but
+    /// Atlas drops its data, so the clients warn, once per id, and send it anyway (as
+    /// spectator-py does).
+    ///
+    /// ```
+    /// use spectator_core::tag_set::IdParts;
+    /// let parts: IdParts<'_, 4> = IdParts::new("x", &[("k", "v")])?;
+    /// assert_eq!(parts.atlas_rule().map(|r| r.to_string()).as_deref(),
+    ///     Some("tag key 'k' is 1 character long; Atlas accepts 2 to 60"));
+    /// # Ok::<(), spectator_core::IdError>(())
+    /// ```
+    pub fn atlas_rule(&self) -> Option<crate::parse::atlas::AtlasRule<'a>> {
+        crate::parse::atlas::check_id(self.name, self.tags.as_slice().iter().copied()).err()
+    }
+
+    /// Warns, through the enabled logging backend, when [`atlas_rule`](Self::atlas_rule)
+    /// finds a broken limit; true when it did.
+    pub fn warn_if_invalid_for_atlas(&self) -> bool {
+        match self.atlas_rule() {
+            Some(rule) => {
+                warning!(
+                    "spectator::meter_id",
+                    "MeterId(name={}) is sent, but Atlas will drop it: {}",
+                    self.name,
+                    rule
+                );
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The name as given (unsanitized).
     pub fn name(&self) -> &'a str {
         self.name

@@ -36,6 +36,25 @@ struct Inner {
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct MeterId(Arc<Inner>);
 
+/// Whether `rendered` is an Atlas-invalid id not warned about before. Remembers at most
+/// [`WARNED_IDS`] ids; past that, every further invalid id is warned about once more each time.
+fn first_time_invalid(rendered: &str) -> bool {
+    static WARNED: std::sync::Mutex<Option<std::collections::HashSet<String>>> =
+        std::sync::Mutex::new(None);
+    let mut warned = WARNED.lock().unwrap_or_else(|p| p.into_inner());
+    let warned = warned.get_or_insert_with(Default::default);
+    if warned.contains(rendered) {
+        return false;
+    }
+    if warned.len() < WARNED_IDS {
+        warned.insert(rendered.to_owned());
+    }
+    true
+}
+
+/// How many Atlas-invalid ids spectator-std remembers having warned about.
+const WARNED_IDS: usize = 10_000;
+
 impl MeterId {
     /// An id from a name and tags, without common tags.
     pub fn new(name: &str, tags: &[(&str, &str)]) -> Result<Self, IdError> {
@@ -76,10 +95,14 @@ impl MeterId {
         Ok(Self::from_parts(&parts))
     }
 
-    /// Stores what the core's one id construction ([`IdParts`]) built.
+    /// Stores what the core's one id construction ([`IdParts`]) built; warns once per id
+    /// (per process) that Atlas will drop it when it breaks Atlas's limits.
     fn from_parts(parts: &IdParts<'_, MAX_TAGS>) -> Self {
         let mut rendered = Rendered(String::with_capacity(parts.rendered_len()));
         let _ = parts.write_id(&mut rendered);
+        if parts.atlas_rule().is_some() && first_time_invalid(&rendered.0) {
+            parts.warn_if_invalid_for_atlas();
+        }
         let tags = parts.tags().iter();
         Self(Arc::new(Inner {
             name: parts.name().to_owned(),
