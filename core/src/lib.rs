@@ -123,6 +123,8 @@ pub use meter_id::{IdError, MeterId};
 pub use meter_kind::{Filter, MeterKind};
 pub use prefix::{Prefix, StaticPrefix};
 pub use sink::Sink;
+#[doc(hidden)]
+pub use static_id::AtlasCheck as __AtlasCheck;
 pub use static_id::{StaticId, StaticIdError};
 pub use stats::{Dropped, Stats};
 pub use tag_set::{CommonTags, TagSet, TooManyTags};

@@ -274,10 +274,10 @@ mod tests {
     use super::*;
     use crate::meters::{Counter, Gauge, Timer};
 
-    const C: Counter<StaticPrefix> = static_meter!(Counter, "a.b", "k" => "v", "l" => "w");
+    const C: Counter<StaticPrefix> = static_meter!(Counter, "a.b", "kk" => "v", "ll" => "w");
     const G: Gauge<StaticPrefix> = static_meter!(Gauge, ttl = 4294967295, "q");
     const G0: Gauge<StaticPrefix> = static_meter!(Gauge, "q");
-    const T: Timer<StaticPrefix> = static_meter!(Timer, "t", "z" => "1",);
+    const T: Timer<StaticPrefix> = static_meter!(Timer, "t", "zz" => "1",);
 
     fn rendered<const N: usize>(kind: MeterKind, ttl: u32, id: &str) -> Prefix<N> {
         Prefix::new(kind, NonZeroU32::new(ttl), id).unwrap()
@@ -288,14 +288,14 @@ mod tests {
         let cases: [(&str, Prefix<32>); 4] = [
             (
                 C.prefix().as_str(),
-                rendered(MeterKind::Counter, 0, "a.b,k=v,l=w"),
+                rendered(MeterKind::Counter, 0, "a.b,kk=v,ll=w"),
             ),
             (
                 G.prefix().as_str(),
                 rendered(MeterKind::Gauge, 4294967295, "q"),
             ),
             (G0.prefix().as_str(), rendered(MeterKind::Gauge, 0, "q")),
-            (T.prefix().as_str(), rendered(MeterKind::Timer, 0, "t,z=1")),
+            (T.prefix().as_str(), rendered(MeterKind::Timer, 0, "t,zz=1")),
         ];
         for (fixed, runtime) in cases {
             assert_eq!(fixed, runtime.line_prefix());

@@ -187,7 +187,7 @@ mod tests {
         }
     }
 
-    static C: Counter<StaticPrefix> = static_meter!(aggregated Counter, "c", "k" => "v");
+    static C: Counter<StaticPrefix> = static_meter!(aggregated Counter, "c", "kk" => "v");
     static G: Gauge<StaticPrefix> = static_meter!(aggregated Gauge, ttl = 60, "g");
     static M: MaxGauge<StaticPrefix> = static_meter!(aggregated MaxGauge, "m");
     static A: AgeGauge<StaticPrefix> = static_meter!(aggregated AgeGauge, "a");
@@ -214,7 +214,7 @@ mod tests {
         assert_eq!(
             lines.0,
             [
-                "c:c,k=v:42",
+                "c:c,kk=v:42",
                 "g,60:g:-2",
                 "m:m:5",
                 "A:a:0",
