@@ -220,7 +220,7 @@ const fn decimal_digits(mut v: u32) -> usize {
 /// PRESSES.increment(&mut sink);
 /// TEMP.set(&mut sink, 21);
 /// sink.flush().unwrap();
-/// assert_eq!(udp.last_line(), Some(&b"c:button.presses,button=left:1\ng,60:temp,unit=celsius:21"[..]));
+/// assert_eq!(udp.datagram(0), Some(&b"c:button.presses,button=left:1\ng,60:temp,unit=celsius:21"[..]));
 /// ```
 ///
 /// ```compile_fail
