@@ -236,26 +236,24 @@ impl<const N: usize> LineBuffer<N> {
         prefix: &str,
         value: &Value<'_>,
     ) {
+        // Every other case goes through `put` with this one writer (one copy of `put` in
+        // firmware, where flash counts).
+        let line = |buf: &mut heapless::Vec<u8, N>| {
+            buf.extend_from_slice(prefix.as_bytes())
+                .map_err(|_| Overflow)?;
+            value.write_to(buf)
+        };
         let mut digits = itoa::Buffer::new();
         let text = match *value {
             Value::Int(v) => digits.format(v),
             Value::UInt(v) => digits.format(v),
-            _ => {
-                return self.put(transport, |buf| {
-                    buf.extend_from_slice(prefix.as_bytes())
-                        .map_err(|_| Overflow)?;
-                    value.write_to(buf)
-                })
-            }
+            _ => return self.put(transport, line),
         };
         let (prefix, text) = (prefix.as_bytes(), text.as_bytes());
         let sep = usize::from(!self.buf.is_empty());
         let end = self.buf.len() + sep + prefix.len() + text.len();
         if end > self.limit_for(transport) {
-            return self.put(transport, |buf| {
-                buf.extend_from_slice(prefix).map_err(|_| Overflow)?;
-                buf.extend_from_slice(text).map_err(|_| Overflow)
-            });
+            return self.put(transport, line);
         }
         // `end <= limit <= N`: none of these can fail.
         if sep == 1 {
@@ -272,7 +270,9 @@ impl<const N: usize> LineBuffer<N> {
     /// The one way a line enters the buffer: `write` appends it (all or nothing, as the
     /// formatters are). Buffered when it fits; else the buffered lines are sent first and it
     /// is tried again; else, longer than the limit, it is written into the whole capacity and
-    /// sent alone, or dropped as `too_long`.
+    /// sent alone, or dropped as `too_long`. Not inlined: it is the slow path, and each copy
+    /// costs firmware flash.
+    #[inline(never)]
     fn put<T: Transport + ?Sized>(
         &mut self,
         transport: &mut T,
