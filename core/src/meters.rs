@@ -98,7 +98,7 @@ impl<B> Bound<B> {
 }
 
 /// Writes `value` through `sink` after `kind`'s filter.
-#[inline]
+#[inline(always)]
 fn emit<S: Sink + ?Sized>(kind: MeterKind, prefix: &str, sink: &mut S, value: Value<'_>) {
     if kind.accepts(&value) {
         sink.record(prefix, &value);
