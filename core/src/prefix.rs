@@ -200,9 +200,8 @@ const fn decimal_digits(mut v: u32) -> usize {
 
 /// A `const` meter whose id is checked and whose line prefix is rendered while compiling:
 /// `static_meter!(Kind, "name", "key" => "value", …)`, or `static_meter!(Gauge, ttl = 60,
-/// "name", …)` for a gauge with a TTL. `Kind` is one of the types of [`meters`](crate::meters)
-/// (or of [`aggregate`](crate::aggregate) for aggregated meters); the id rules are those of
-/// [`static_id!`](crate::static_id).
+/// "name", …)` for a gauge with a TTL. `Kind` is one of the types of [`meters`](crate::meters);
+/// the id rules are those of [`static_id!`](crate::static_id).
 ///
 /// The result is a `Kind<StaticPrefix>`: the prefix text is in flash, the meter takes no RAM
 /// and updating it copies the prefix and writes the value.
