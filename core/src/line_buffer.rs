@@ -11,7 +11,9 @@
 //!
 //! * A datagram holds whole lines joined by `\n`, with no leading or trailing newline, and is
 //!   never larger than the buffer's limit: `N`, or less with
-//!   [`with_max_datagram`](LineBuffer::with_max_datagram).
+//!   [`with_max_datagram`](LineBuffer::with_max_datagram), and, for lines joined through a
+//!   [`Sender`], the lent transport's [`max_datagram`](Transport::max_datagram). (An
+//!   [`AsyncTransport`]'s is not known while lines are recorded: set the buffer's limit to it.)
 //! * Through a [`Sender`], when the next line would not fit, the buffered lines are sent first
 //!   (flush on size), and an exactly full datagram is sent at once.
 //! * [`poll`](LineBuffer::poll) flushes every `interval` of the time the caller supplies (the
@@ -99,7 +101,8 @@ impl<const N: usize> LineBuffer<N> {
         self
     }
 
-    /// The largest datagram of joined lines this buffer sends.
+    /// The largest datagram of joined lines this buffer sends (less through a [`Sender`] whose
+    /// transport carries less).
     pub fn max_datagram(&self) -> usize {
         self.limit
     }
@@ -233,26 +236,24 @@ impl<const N: usize> LineBuffer<N> {
         prefix: &str,
         value: &Value<'_>,
     ) {
+        // Every other case goes through `put` with this one writer (one copy of `put` in
+        // firmware, where flash counts).
+        let line = |buf: &mut heapless::Vec<u8, N>| {
+            buf.extend_from_slice(prefix.as_bytes())
+                .map_err(|_| Overflow)?;
+            value.write_to(buf)
+        };
         let mut digits = itoa::Buffer::new();
         let text = match *value {
             Value::Int(v) => digits.format(v),
             Value::UInt(v) => digits.format(v),
-            _ => {
-                return self.put(transport, |buf| {
-                    buf.extend_from_slice(prefix.as_bytes())
-                        .map_err(|_| Overflow)?;
-                    value.write_to(buf)
-                })
-            }
+            _ => return self.put(transport, line),
         };
         let (prefix, text) = (prefix.as_bytes(), text.as_bytes());
         let sep = usize::from(!self.buf.is_empty());
         let end = self.buf.len() + sep + prefix.len() + text.len();
-        if end > self.limit {
-            return self.put(transport, |buf| {
-                buf.extend_from_slice(prefix).map_err(|_| Overflow)?;
-                buf.extend_from_slice(text).map_err(|_| Overflow)
-            });
+        if end > self.limit_for(transport) {
+            return self.put(transport, line);
         }
         // `end <= limit <= N`: none of these can fail.
         if sep == 1 {
@@ -269,20 +270,23 @@ impl<const N: usize> LineBuffer<N> {
     /// The one way a line enters the buffer: `write` appends it (all or nothing, as the
     /// formatters are). Buffered when it fits; else the buffered lines are sent first and it
     /// is tried again; else, longer than the limit, it is written into the whole capacity and
-    /// sent alone, or dropped as `too_long`.
+    /// sent alone, or dropped as `too_long`. Not inlined: it is the slow path, and each copy
+    /// costs firmware flash.
+    #[inline(never)]
     fn put<T: Transport + ?Sized>(
         &mut self,
         transport: &mut T,
         write: impl Fn(&mut heapless::Vec<u8, N>) -> Result<(), Overflow>,
     ) {
-        if self.try_write(&write) {
+        let limit = self.limit_for(transport);
+        if self.try_write(limit, &write) {
             return self.appended(transport);
         }
         if !self.buf.is_empty() {
             if let Err(nb::Error::WouldBlock) = self.flush(transport) {
                 return self.drop_backpressure();
             }
-            if self.try_write(&write) {
+            if self.try_write(limit, &write) {
                 return self.appended(transport);
             }
         }
@@ -298,27 +302,35 @@ impl<const N: usize> LineBuffer<N> {
         }
     }
 
-    /// Writes a line with `write` (after a separator) within the limit; on failure the buffer
+    /// Writes a line with `write` (after a separator) within `limit`; on failure the buffer
     /// is unchanged.
     #[inline]
     fn try_write(
         &mut self,
+        limit: usize,
         write: impl Fn(&mut heapless::Vec<u8, N>) -> Result<(), Overflow>,
     ) -> bool {
         let start = self.buf.len();
         let sep_ok = start == 0 || self.buf.push(b'\n').is_ok();
-        if sep_ok && write(&mut self.buf).is_ok() && self.buf.len() <= self.limit {
+        if sep_ok && write(&mut self.buf).is_ok() && self.buf.len() <= limit {
             return true;
         }
         self.buf.truncate(start);
         false
     }
 
+    /// The limit of datagrams joined for `transport`: the buffer's, or less when the transport
+    /// carries less.
+    #[inline]
+    fn limit_for<T: Transport + ?Sized>(&self, transport: &T) -> usize {
+        self.limit.min(transport.max_datagram())
+    }
+
     /// A line was buffered; an exactly full datagram is sent at once.
     #[inline]
     fn appended<T: Transport + ?Sized>(&mut self, transport: &mut T) {
         self.lines += 1;
-        if self.buf.len() >= self.limit {
+        if self.buf.len() >= self.limit_for(transport) {
             let _ = self.flush(transport);
         }
     }
@@ -603,6 +615,28 @@ mod tests {
         assert!(s.buffer().pending().is_empty());
         assert_eq!(s.buffer().stats().lines_sent, 4);
         assert_eq!(sent(&t), [&b"c:a:1\nc:a:22"[..], b"c:a:333\nc:a:4444"]);
+    }
+
+    /// A lent transport that carries less than the buffer's limit lowers it: joined lines
+    /// never make a datagram the transport must refuse.
+    #[test]
+    fn the_lent_transport_caps_joined_datagrams() {
+        let mut t = Spy::new().with_max_datagram(11);
+        let mut b = Buf::new();
+        let mut s = b.via(&mut t);
+        s.append("c:a:1");
+        s.append("c:b:1"); // 11: full for this transport, sent at once
+        s.append("c:c:1");
+        Sink::record(&mut s, "c:d:", &Value::Int(1)); // 11 again
+        s.append("c:long_id:1"); // 11 alone: fits the transport
+        s.append("c:longer_id:1"); // 13 > 11: too long for it
+        s.flush().unwrap();
+        assert_eq!(
+            sent(&t),
+            [&b"c:a:1\nc:b:1"[..], b"c:c:1\nc:d:1", b"c:long_id:1"]
+        );
+        let s = b.stats();
+        assert_eq!((s.send_errors, s.dropped.too_long, s.lines_sent), (0, 1, 5));
     }
 
     #[test]

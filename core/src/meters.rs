@@ -6,7 +6,7 @@
 //!
 //! * a [`LinePrefix`] (firmware): the meter holds its rendered line prefix
 //!   ([`StaticPrefix`](crate::StaticPrefix) from [`static_meter!`](crate::static_meter), or a
-//!   [`Prefix`](crate::Prefix) built from a run-time id with `for_id`), and each update takes
+//!   [`Prefix`] built from a run-time id with `for_id`), and each update takes
 //!   the [`Sink`] to write into: `counter.increment(&mut sink)`;
 //! * a [`Bound`] [`Binding`] (spectator-std's registry meters): the binding knows where lines
 //!   go, and updates take no sink: `counter.increment()`.
@@ -98,7 +98,7 @@ impl<B> Bound<B> {
 }
 
 /// Writes `value` through `sink` after `kind`'s filter.
-#[inline]
+#[inline(always)]
 fn emit<S: Sink + ?Sized>(kind: MeterKind, prefix: &str, sink: &mut S, value: Value<'_>) {
     if kind.accepts(&value) {
         sink.record(prefix, &value);

@@ -201,9 +201,8 @@ const fn decimal_digits(mut v: u32) -> usize {
 
 /// A `const` meter whose id is checked and whose line prefix is rendered while compiling:
 /// `static_meter!(Kind, "name", "key" => "value", …)`, or `static_meter!(Gauge, ttl = 60,
-/// "name", …)` for a gauge with a TTL. `Kind` is one of the types of [`meters`](crate::meters)
-/// (or of [`aggregate`](crate::aggregate) for aggregated meters); the id rules are those of
-/// [`static_id!`](crate::static_id).
+/// "name", …)` for a gauge with a TTL. `Kind` is one of the types of [`meters`](crate::meters);
+/// the id rules are those of [`static_id!`](crate::static_id).
 ///
 /// The result is a `Kind<StaticPrefix>`: the prefix text is in flash, the meter takes no RAM
 /// and updating it copies the prefix and writes the value. `static_meter!(aggregated Kind, …)`
@@ -223,7 +222,7 @@ const fn decimal_digits(mut v: u32) -> usize {
 /// PRESSES.increment(&mut sink);
 /// TEMP.set(&mut sink, 21);
 /// sink.flush().unwrap();
-/// assert_eq!(udp.last_line(), Some(&b"c:button.presses,button=left:1\ng,60:temp,unit=celsius:21"[..]));
+/// assert_eq!(udp.datagram(0), Some(&b"c:button.presses,button=left:1\ng,60:temp,unit=celsius:21"[..]));
 /// ```
 ///
 /// ```compile_fail
