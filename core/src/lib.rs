@@ -64,7 +64,7 @@
 //! BOOTS.increment(&mut sink);
 //! events.increment(&mut sink);
 //! sink.flush().unwrap();
-//! assert_eq!(udp.last_line(), Some(&b"c:boots,board=rev2:1\nc:events,kind=button_press:1"[..]));
+//! assert_eq!(udp.datagram(0), Some(&b"c:boots,board=rev2:1\nc:events,kind=button_press:1"[..]));
 //! # Ok::<(), spectator_core::IdError>(())
 //! ```
 //!

@@ -201,6 +201,13 @@ impl<const N: usize, const T: usize> defmt::Format for MeterId<N, T> {
     }
 }
 
+impl<const N: usize, const T: usize> crate::meters::Identity for MeterId<N, T> {
+    #[inline]
+    fn spectatord_id(&self) -> &str {
+        MeterId::spectatord_id(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,12 +305,5 @@ mod tests {
         let mut s: heapless::String<64> = heapless::String::new();
         core::fmt::write(&mut s, format_args!("{id}")).unwrap();
         assert_eq!(s, "MeterId(name=x, tags={'a': '1', 'b': '2'})");
-    }
-}
-
-impl<const N: usize, const T: usize> crate::meters::Identity for MeterId<N, T> {
-    #[inline]
-    fn spectatord_id(&self) -> &str {
-        MeterId::spectatord_id(self)
     }
 }

@@ -48,7 +48,7 @@
 //! let lines = aggregate::report_all(&meters, &mut sink);
 //! sink.flush().unwrap();
 //! assert_eq!(lines, 2);
-//! assert_eq!(udp.last_line(), Some(&b"c:ticks:3\nm:queue.depth:9"[..]));
+//! assert_eq!(udp.datagram(0), Some(&b"c:ticks:3\nm:queue.depth:9"[..]));
 //! ```
 //!
 //! Where the target has no 64-bit atomics (thumbv6m, thumbv7m), the cells use
