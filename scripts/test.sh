@@ -10,7 +10,7 @@
 #   SKIP_BENCH=1 scripts/test.sh    no benchmarks
 set -euo pipefail
 cd "$(dirname "$0")/.."
-FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 step() { printf '\n==== %s\n' "$*"; }
 
 step setup
@@ -72,6 +72,7 @@ if [ -z "${SKIP_BENCH:-}" ]; then
   step "benchmarks (figures and ratios to the targets)"
   cargo bench -p spectator-core --bench core
   cargo bench -p spectator-std --bench throughput
+  cargo bench -p spectator-std --bench aggregation
   cargo bench -p spectator-cli
 fi
 
