@@ -15,7 +15,7 @@ const ROUNDS: u64 = 50_000;
 /// higher and the counter ROUNDS higher.
 fn work(recorder: &SpectatorRecorder, t: usize) {
     with_local_recorder(recorder, || {
-        if t % 2 == 0 {
+        if t.is_multiple_of(2) {
             for _ in 0..ROUNDS {
                 gauge!("inflight", "pool" => "main").increment(1.0);
                 gauge!("inflight", "pool" => "main").increment(2.0);
