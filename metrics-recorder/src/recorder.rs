@@ -1,7 +1,8 @@
 //! [`SpectatorRecorder`]: the `metrics` facade's [`Recorder`], keys to handles in a sharded map.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Condvar, Mutex, RwLock, Weak};
 use std::time::Duration;
@@ -15,9 +16,8 @@ use crate::handles::{
     CounterHandle, GaugeHandle, HistogramHandle, HistogramMeter, Refused, Seen, TimeUnit,
 };
 
-/// A `Hasher` that passes a [`Key`]'s hash through: `Key` hashes itself as the one `u64` it
-/// computed when it was built (at compile time for the macros' static keys), so a lookup
-/// hashes nothing.
+/// A `Hasher` that passes a [`Key`]'s hash through: `Key` computed it when it was built (at
+/// compile time for the macros' static keys), so a lookup hashes nothing.
 #[derive(Default)]
 struct KeyHasher(u64);
 
@@ -27,7 +27,7 @@ impl Hasher for KeyHasher {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        // Not reached for `Key` (it only writes its u64); a plain FNV-1a for anything else.
+        // Not reached (keys write their one u64); a plain FNV-1a for anything else.
         for b in bytes {
             self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
         }
@@ -38,7 +38,89 @@ impl Hasher for KeyHasher {
     }
 }
 
-type KeyMap<H> = HashMap<Key, Arc<H>, BuildHasherDefault<KeyHasher>>;
+/// Key equality, by address first. A key stored for a macro's static key shares its name and
+/// label slice (`Key::to_retained` keeps borrowed and shared parts), and the same literal at
+/// another call site is usually the same text in the binary (the compiler merges equal
+/// literals): then a lookup compares pointers and no text. Equal addresses are equal contents,
+/// since the stored key's parts live as long as it does. Otherwise, the text; and for labels
+/// in another order, `Key`'s own equality.
+#[inline]
+fn same_key(a: &Key, b: &Key) -> bool {
+    #[inline]
+    fn same_str(x: &str, y: &str) -> bool {
+        std::ptr::eq(x, y) || x == y
+    }
+    if a.get_hash() != b.get_hash() || !same_str(a.name(), b.name()) {
+        return false;
+    }
+    let (la, lb) = (a.labels().as_slice(), b.labels().as_slice());
+    if std::ptr::eq(la, lb) {
+        return true;
+    }
+    la.len() == lb.len()
+        && (la
+            .iter()
+            .zip(lb)
+            .all(|(x, y)| same_str(x.key(), y.key()) && same_str(x.value(), y.value()))
+            || a == b)
+}
+
+/// A key as the map looks it up: a stored [`MapKey`] or a caller's `&Key`, borrowed as the
+/// same trait object, hashed and compared with [`same_key`].
+trait AsKey {
+    fn key(&self) -> &Key;
+}
+
+impl AsKey for Key {
+    fn key(&self) -> &Key {
+        self
+    }
+}
+
+impl Hash for dyn AsKey + '_ {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.key().get_hash());
+    }
+}
+
+impl PartialEq for dyn AsKey + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        same_key(self.key(), other.key())
+    }
+}
+
+impl Eq for dyn AsKey + '_ {}
+
+/// A stored key (retained: cheap to clone, never borrowing the caller's data).
+struct MapKey(Key);
+
+impl AsKey for MapKey {
+    fn key(&self) -> &Key {
+        &self.0
+    }
+}
+
+impl Hash for MapKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.0.get_hash());
+    }
+}
+
+impl PartialEq for MapKey {
+    fn eq(&self, other: &Self) -> bool {
+        same_key(&self.0, &other.0)
+    }
+}
+
+impl Eq for MapKey {}
+
+impl<'a> Borrow<dyn AsKey + 'a> for MapKey {
+    fn borrow(&self) -> &(dyn AsKey + 'a) {
+        self
+    }
+}
+
+type KeyMap<H> = HashMap<MapKey, Arc<H>, BuildHasherDefault<KeyHasher>>;
 
 /// One shard of the map: the handles of the keys whose hash falls in it, by meter type (the
 /// facade lets one key name a counter, a gauge and a histogram).
@@ -327,7 +409,9 @@ impl Inner {
         create: impl FnOnce(Seen) -> H,
     ) -> Option<Arc<H>> {
         let shard = self.shard(key);
-        if let Some(h) = map(&shard.read().unwrap_or_else(|p| p.into_inner())).get(key) {
+        if let Some(h) =
+            map(&shard.read().unwrap_or_else(|p| p.into_inner())).get(key as &dyn AsKey)
+        {
             return Some(Arc::clone(h));
         }
         // A new key: take a place under the cap, then build the meters outside the lock.
@@ -340,7 +424,7 @@ impl Inner {
         if !admitted {
             // Another thread may have created it meanwhile; else refused.
             let found = map(&shard.read().unwrap_or_else(|p| p.into_inner()))
-                .get(key)
+                .get(key as &dyn AsKey)
                 .cloned();
             if found.is_none() {
                 self.refused.fetch_add(1, Relaxed);
@@ -350,12 +434,12 @@ impl Inner {
         let handle = Arc::new(create(Seen::new(&self.epoch)));
         let mut s = shard.write().unwrap_or_else(|p| p.into_inner());
         let map = map_mut(&mut s);
-        if let Some(existing) = map.get(key) {
+        if let Some(existing) = map.get(key as &dyn AsKey) {
             // Another thread created it first: give back the place.
             self.meters.fetch_sub(1, Relaxed);
             return Some(Arc::clone(existing));
         }
-        map.insert(key.to_retained(), Arc::clone(&handle));
+        map.insert(MapKey(key.to_retained()), Arc::clone(&handle));
         self.created.fetch_add(1, Relaxed);
         Some(handle)
     }
@@ -415,7 +499,7 @@ impl Recorder for SpectatorRecorder {
         for shard in inner.shards.iter() {
             let mut s = shard.write().unwrap_or_else(|p| p.into_inner());
             let before = s.histograms.len();
-            s.histograms.retain(|k, _| k.name() != key.as_str());
+            s.histograms.retain(|k, _| k.0.name() != key.as_str());
             removed += before - s.histograms.len();
         }
         inner.meters.fetch_sub(removed, Relaxed);
