@@ -71,6 +71,7 @@
 #![forbid(unsafe_code)]
 
 mod builder;
+mod cache;
 mod handles;
 mod recorder;
 

@@ -3,7 +3,10 @@
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{
+    AtomicU64, AtomicUsize,
+    Ordering::{Acquire, Relaxed, Release},
+};
 use std::sync::{Arc, Condvar, Mutex, RwLock, Weak};
 use std::time::Duration;
 
@@ -12,6 +15,7 @@ use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, Share
 use spectator_std::{Clock, Registry, SystemClock};
 
 use crate::builder::{Builder, Options};
+use crate::cache::{self, Cacheable};
 use crate::handles::{
     CounterHandle, GaugeHandle, HistogramHandle, HistogramMeter, Refused, Seen, TimeUnit,
 };
@@ -45,7 +49,7 @@ impl Hasher for KeyHasher {
 /// since the stored key's parts live as long as it does. Otherwise, the text; and for labels
 /// in another order, `Key`'s own equality.
 #[inline]
-fn same_key(a: &Key, b: &Key) -> bool {
+pub(crate) fn same_key(a: &Key, b: &Key) -> bool {
     #[inline]
     fn same_str(x: &str, y: &str) -> bool {
         std::ptr::eq(x, y) || x == y
@@ -149,6 +153,10 @@ pub struct RecorderStats {
 }
 
 struct Inner {
+    /// This recorder among the process's (for the per-thread cache).
+    id: u64,
+    /// Bumped when handles that may still be alive leave the map (see [`cache`]).
+    generation: AtomicU64,
     registry: Registry,
     shards: Box<[CachePadded<RwLock<Shard>>]>,
     /// `shards.len() - 1` (a power of two minus one).
@@ -248,7 +256,10 @@ impl SpectatorRecorder {
             .clone()
             .unwrap_or_else(|| Arc::new(SystemClock));
         let epoch = Arc::new(AtomicU64::new(nanos(clock.monotonic())));
+        static IDS: AtomicU64 = AtomicU64::new(0);
         let inner = Arc::new(Inner {
+            id: IDS.fetch_add(1, Relaxed),
+            generation: AtomicU64::new(0),
             registry,
             shards: (0..shards).map(|_| CachePadded::default()).collect(),
             shard_mask: shards - 1,
@@ -401,18 +412,26 @@ impl Inner {
 
     /// Finds `key`'s handle in `map` of its shard, or creates it with `create` (outside the
     /// lock), if the meter cap allows.
-    fn get_or_create<H>(
+    fn get_or_create<H: Cacheable>(
         &self,
         key: &Key,
         map: fn(&Shard) -> &KeyMap<H>,
         map_mut: fn(&mut Shard) -> &mut KeyMap<H>,
         create: impl FnOnce(Seen) -> H,
     ) -> Option<Arc<H>> {
+        let generation = self.generation.load(Acquire);
+        if let Some(h) = cache::get::<H>(self.id, generation, key) {
+            return Some(h);
+        }
+        let found = |s: &Shard| {
+            map(s).get_key_value(key as &dyn AsKey).map(|(k, h)| {
+                cache::put(self.id, generation, &k.0, h);
+                Arc::clone(h)
+            })
+        };
         let shard = self.shard(key);
-        if let Some(h) =
-            map(&shard.read().unwrap_or_else(|p| p.into_inner())).get(key as &dyn AsKey)
-        {
-            return Some(Arc::clone(h));
+        if let Some(h) = found(&shard.read().unwrap_or_else(|p| p.into_inner())) {
+            return Some(h);
         }
         // A new key: take a place under the cap, then build the meters outside the lock.
         let admitted = self
@@ -423,23 +442,22 @@ impl Inner {
             .is_ok();
         if !admitted {
             // Another thread may have created it meanwhile; else refused.
-            let found = map(&shard.read().unwrap_or_else(|p| p.into_inner()))
-                .get(key as &dyn AsKey)
-                .cloned();
-            if found.is_none() {
+            let h = found(&shard.read().unwrap_or_else(|p| p.into_inner()));
+            if h.is_none() {
                 self.refused.fetch_add(1, Relaxed);
             }
-            return found;
+            return h;
         }
         let handle = Arc::new(create(Seen::new(&self.epoch)));
         let mut s = shard.write().unwrap_or_else(|p| p.into_inner());
-        let map = map_mut(&mut s);
-        if let Some(existing) = map.get(key as &dyn AsKey) {
+        if let Some(existing) = found(&s) {
             // Another thread created it first: give back the place.
             self.meters.fetch_sub(1, Relaxed);
-            return Some(Arc::clone(existing));
+            return Some(existing);
         }
-        map.insert(MapKey(key.to_retained()), Arc::clone(&handle));
+        let stored = key.to_retained();
+        cache::put(self.id, generation, &stored, &handle);
+        map_mut(&mut s).insert(MapKey(stored), Arc::clone(&handle));
         self.created.fetch_add(1, Relaxed);
         Some(handle)
     }
@@ -503,6 +521,8 @@ impl Recorder for SpectatorRecorder {
             removed += before - s.histograms.len();
         }
         inner.meters.fetch_sub(removed, Relaxed);
+        // Handles held elsewhere are still alive: no thread's cache may return them now.
+        inner.generation.fetch_add(1, Release);
     }
 
     fn register_counter(&self, key: &Key, _metadata: &Metadata<'_>) -> Counter {

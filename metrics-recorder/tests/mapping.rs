@@ -349,3 +349,17 @@ fn configuration_errors_are_errors() {
     assert!(std::error::Error::source(&e).is_some());
     assert!(b().location("memory").idle_timeout(None).build().is_ok());
 }
+
+/// One thread, two recorders, the same keys: each call reaches its own recorder's meters
+/// (the per-thread cache of handles is per recorder).
+#[test]
+fn two_recorders_on_one_thread_keep_their_meters_apart() {
+    let (a, b) = (memory().build().unwrap(), memory().build().unwrap());
+    for i in 1..=3 {
+        with_local_recorder(&a, || counter!("requests").increment(i));
+        with_local_recorder(&b, || counter!("requests").increment(10 * i));
+        with_local_recorder(&a, || gauge!("level").increment(1.0));
+    }
+    assert_eq!(report(&a), ["c:requests:6", "g:level:3"]);
+    assert_eq!(report(&b), ["c:requests:60"]);
+}
