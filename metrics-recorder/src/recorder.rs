@@ -187,8 +187,9 @@ impl Drop for Inner {
 ///
 /// Every key (name and labels) of each type gets one handle: its spectator-std meters, whose
 /// line prefix (`c:name,k=v:`) is rendered when the key is first registered. The facade's
-/// macros register on every call, so the lookup is cheap: the key's precomputed hash picks one
-/// of the map's shards and its bucket (no hashing), under a read lock. A handle kept by the
+/// macros register on every call, so the lookup is cheap: a per-thread cache of the last 64
+/// handles (weakly held), then the key's precomputed hash picks one of the map's shards and its
+/// bucket (no hashing), under a read lock; keys compare by address first. A handle kept by the
 /// caller (`let c = metrics::counter!(…)`) skips the lookup: its update is the meter's, with
 /// no hashing, allocation or formatting of the id.
 ///
