@@ -74,6 +74,7 @@ if [ -z "${SKIP_BENCH:-}" ]; then
   cargo bench -p spectator-std --bench throughput
   cargo bench -p spectator-std --bench aggregation
   cargo bench -p spectator-cli
+  cargo bench -p spectator-metrics
 fi
 
 step "main job (short mode) and the core's sensor example"

@@ -359,6 +359,101 @@ fn web_server_rejects_bad_arguments() {
     assert!(run.stderr.contains("listen address"), "{}", run.stderr);
 }
 
+// ---- web-server-metrics --------------------------------------------------------------------
+
+const WEB_SERVER_METRICS: &str = env!("CARGO_BIN_EXE_web-server-metrics");
+const APP: &str = "nf.app=web-server-metrics-example";
+
+/// The lines of `--self-test 10` through the `metrics` facade: the same requests as
+/// [`check_web_server_lines`]'s, with the counter and the in-flight gauge aggregated every
+/// second. A report can fall inside the run, so a counter's id may have more than one line:
+/// their sum is exact. The gauge has one line per report, each a value it had (0 to 4, the
+/// client's concurrency), the last 0.
+fn check_web_server_metrics_lines(lines: &[&str]) {
+    assert_spectatord_accepts(lines);
+    let mut sums: BTreeMap<String, u64> = BTreeMap::new();
+    let mut sizes: Vec<u64> = Vec::new();
+    let mut latencies = 0;
+    let mut in_flight: Vec<i64> = Vec::new();
+    for line in lines {
+        let (prefix, value) = line.rsplit_once(':').unwrap();
+        match &prefix[..2] {
+            "c:" => *sums.entry(prefix.to_owned()).or_default() += value.parse::<u64>().unwrap(),
+            "d:" => {
+                assert_eq!(prefix, format!("d:server.responseSize,{APP}"));
+                sizes.push(value.parse().unwrap());
+            }
+            "T:" => {
+                seconds(line, &format!("T:server.requestLatency,{APP}:"));
+                latencies += 1;
+            }
+            "g:" => {
+                assert_eq!(prefix, format!("g:server.requestsInFlight,{APP}"));
+                in_flight.push(value.parse().unwrap());
+            }
+            _ => panic!("unexpected line {line:?}"),
+        }
+    }
+    let id = |country: &str, status: &str, title: &str| {
+        format!("c:server.requestCount,country={country},{APP},status={status},title={title},version=v1")
+    };
+    let expected: BTreeMap<String, u64> = [
+        (id("US", "200", "Stranger_Things"), 2),
+        (id("BR", "200", "Narcos"), 2),
+        (id("DE", "200", "Am_lie"), 2),
+        (id("unknown", "400", "Narcos"), 2),
+        (id("BR", "400", "unknown"), 2),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(sums, expected);
+    sizes.sort();
+    assert_eq!(sizes, [21, 21, 22, 22, 25, 25, 27, 27, 30, 30]);
+    assert_eq!(latencies, 10, "one latency per request: {lines:#?}");
+    assert!(!in_flight.is_empty());
+    assert!(
+        in_flight.iter().all(|n| (0..=4).contains(n)),
+        "{in_flight:?}"
+    );
+    assert_eq!(in_flight.last(), Some(&0), "{in_flight:?}");
+}
+
+#[test]
+fn web_server_metrics_self_test_on_stdout() {
+    let run = run(WEB_SERVER_METRICS, &["--self-test", "10"], "stdout");
+    assert!(run.status.success(), "{}", run.stderr);
+    assert!(run.stderr.contains("self-test passed"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("meters: 8, created: 8"),
+        "{}",
+        run.stderr
+    );
+    check_web_server_metrics_lines(&stdout_lines(&run));
+}
+
+#[test]
+fn web_server_metrics_self_test_over_udp() {
+    let listener = Listener::bind();
+    let run = run(
+        WEB_SERVER_METRICS,
+        &["--self-test", "10"],
+        &listener.location,
+    );
+    assert!(run.status.success(), "{}", run.stderr);
+    assert_eq!(run.stdout, "", "metrics go to UDP only");
+    // 10 latencies, 10 sizes, 5 counters and a gauge at least.
+    let datagrams = listener.datagrams(26);
+    let lines: Vec<&str> = datagrams.iter().flatten().map(String::as_str).collect();
+    check_web_server_metrics_lines(&lines);
+}
+
+#[test]
+fn web_server_metrics_rejects_a_bad_location() {
+    let run = run(WEB_SERVER_METRICS, &["--self-test", "1"], "udp://127.0.0.1");
+    assert_eq!(run.status.code(), Some(2));
+    assert!(run.stderr.contains("port"), "{}", run.stderr);
+}
+
 // ---- batch-job -----------------------------------------------------------------------------
 
 const BATCH_JOB: &str = env!("CARGO_BIN_EXE_batch-job");

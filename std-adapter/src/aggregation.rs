@@ -162,10 +162,24 @@ impl Aggregator {
     }
 
     /// Writes each updated meter's line through `write` and resets it.
+    ///
+    /// A cell that no meter handle holds any more is reported one last time and released, so
+    /// meters created and dropped over a process's life (one per label value, say) do not
+    /// accumulate. No handle can reach it again: handles get cells from [`cell`](Self::cell),
+    /// under the same lock, or clone a live handle; a later handle of the id gets a new cell.
     pub(crate) fn report(&self, mut write: impl FnMut(&str, &Value<'_>)) {
         let cells: Vec<Arc<AggregatedCell>> = {
-            let cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
-            cells.values().cloned().collect()
+            let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
+            let mut all = Vec::with_capacity(cells.len());
+            cells.retain(|_, cell| {
+                all.push(Arc::clone(cell));
+                // The map's reference, `all`'s, and one per handle.
+                Arc::strong_count(cell) > 2
+            });
+            // The last handle's updates happen before its release of the cell (`Arc`'s drop
+            // is a release): this report sees them.
+            std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+            all
         };
         for cell in cells {
             let (value, updates) = cell.take();
@@ -224,5 +238,25 @@ mod tests {
         assert_eq!(report(&a), ["c:requests:4005", "g,60:queue:2"]);
         assert_eq!(a.counts(), (4003, 2));
         assert!(report(&a).is_empty());
+    }
+
+    #[test]
+    fn cells_no_handle_holds_are_reported_once_more_then_released() {
+        let a = Aggregator::new();
+        let held = a.cell(MeterKind::Counter, &Arc::from("c:held:"));
+        let dropped = a.cell(MeterKind::Counter, &Arc::from("c:dropped:"));
+        held.update(&Value::Int(1));
+        dropped.update(&Value::Int(2));
+        drop(dropped);
+        assert_eq!(report(&a), ["c:dropped:2", "c:held:1"]);
+        assert_eq!(a.cells.lock().unwrap().len(), 1);
+        // A new handle of the released id starts a new cell.
+        a.cell(MeterKind::Counter, &Arc::from("c:dropped:"))
+            .update(&Value::Int(5));
+        assert_eq!(report(&a), ["c:dropped:5"]);
+        assert_eq!(a.cells.lock().unwrap().len(), 1);
+        drop(held);
+        assert!(report(&a).is_empty());
+        assert!(a.cells.lock().unwrap().is_empty());
     }
 }

@@ -219,7 +219,8 @@ impl ConfigBuilder {
     /// `interval` (1 s is a good choice), on [`Registry::flush`](crate::Registry::flush), on
     /// close and when the last handle is dropped. Timers, distribution summaries and sketches
     /// still send one line per update: spectatord needs every value of those. Off by default,
-    /// so the output stays line for line spectator-py's.
+    /// so the output stays line for line spectator-py's. A meter whose handles are all dropped
+    /// is reported once more and forgotten, so short-lived ids do not accumulate.
     ///
     /// The interval must be shorter than spectatord's step (5 s unless
     /// [`spectatord_step`](Self::spectatord_step) says otherwise), so that each step's figure
