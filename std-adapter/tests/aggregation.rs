@@ -248,3 +248,51 @@ fn concurrent_updates_arrive_exactly_over_udp() {
         seen.values().map(|v| v.len() as u64).sum::<u64>()
     );
 }
+
+/// Threads increment while the test reports in a tight loop: the reported sums add up to
+/// exactly the increments made (an update racing with a report lands in it or the next).
+#[test]
+fn reports_in_a_tight_loop_lose_and_double_nothing() {
+    const THREADS: u64 = 4;
+    const PER_THREAD: u64 = 250_000;
+    let r = memory(4_000);
+    let done = AtomicBool::new(false);
+    let mut reported = 0u64;
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let counter = r.counter("raced", &[]);
+                s.spawn(move || {
+                    for _ in 0..PER_THREAD {
+                        counter.increment();
+                    }
+                })
+            })
+            .collect();
+        s.spawn(|| {
+            for w in workers {
+                w.join().unwrap();
+            }
+            done.store(true, Ordering::Release);
+        });
+        let writer = r.memory_writer().unwrap();
+        let mut seen = 0;
+        let mut take = || {
+            r.flush();
+            let lines = writer.lines();
+            for line in &lines[seen..] {
+                reported += line
+                    .strip_prefix("c:raced:")
+                    .unwrap()
+                    .parse::<u64>()
+                    .unwrap();
+            }
+            seen = lines.len();
+        };
+        while !done.load(Ordering::Acquire) {
+            take();
+        }
+        take();
+    });
+    assert_eq!(reported, THREADS * PER_THREAD);
+}

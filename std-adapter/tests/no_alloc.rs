@@ -203,3 +203,23 @@ fn unix_buffered_does_not_allocate() {
         (TOTAL, TOTAL, 0)
     );
 }
+
+/// Aggregated updates (counter: this thread's stripe; gauge: one word) allocate nothing; the
+/// timer and summary still write a line each into the buffer.
+#[test]
+fn aggregated_updates_do_not_allocate() {
+    let (_listener, location) = udp_listener(); // bound, never read
+    let config = Config::builder()
+        .location(&location)
+        .buffer_size(1400)
+        .aggregate(std::time::Duration::from_millis(20))
+        .without_env()
+        .build()
+        .unwrap();
+    let r = Registry::new(config).unwrap();
+    assert!(r.counter("alloc.counter", &[]).binding().is_aggregated());
+    assert_eq!(allocations_per_meter(&r), [0; 4]);
+    r.flush();
+    let s = r.stats();
+    assert_eq!(s.aggregated_updates, UPDATES as u64 * 2 + 2, "{s:?}");
+}
