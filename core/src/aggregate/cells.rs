@@ -14,13 +14,17 @@
 //! target has no 64-bit atomics, the words are [critical sections](super::cs) (feature
 //! `critical-section`).
 
-use portable_atomic::{AtomicBool, Ordering::Relaxed};
+use portable_atomic::Ordering::Relaxed;
 
-// 64-bit words: native atomics, or critical sections where the target has none (see `cs`).
+// Native atomics, or critical sections where the target has no 64-bit atomics (see `cs`).
+#[cfg(not(target_has_atomic = "64"))]
+use super::cs::AtomicBool;
 #[cfg(all(feature = "float", not(target_has_atomic = "64")))]
 use super::cs::AtomicF64;
 #[cfg(not(target_has_atomic = "64"))]
 use super::cs::AtomicU64;
+#[cfg(target_has_atomic = "64")]
+use portable_atomic::AtomicBool;
 #[cfg(all(feature = "float", target_has_atomic = "64"))]
 use portable_atomic::AtomicF64;
 #[cfg(target_has_atomic = "64")]

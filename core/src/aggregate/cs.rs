@@ -1,7 +1,11 @@
 //! 64-bit atomic words made of critical sections, for targets without 64-bit atomic
 //! instructions (thumbv6m, thumbv7m, thumbv7em, riscv32imc): what the cells use there, with the
 //! crate's `critical-section` feature and a critical-section implementation the firmware
-//! provides (e.g. `cortex-m`'s `critical-section-single-core`, or the HAL's).
+//! provides (e.g. `cortex-m`'s `critical-section-single-core`, or the HAL's). Every word of a
+//! cell is one of these there, so the cells need nothing from `portable-atomic` on such
+//! targets, and the firmware stays free to choose how portable-atomic emulates compare-and-swap
+//! for other crates (esp-hal, for instance, enables its `unsafe-assume-single-core`, which
+//! cannot be combined with its `critical-section`).
 //!
 //! Why not `portable_atomic::AtomicU64` there: on targets that do have 32-bit compare-and-swap
 //! (thumbv7m, thumbv7em), portable-atomic's `critical-section` feature is not used for the
@@ -86,6 +90,36 @@ impl Default for AtomicU64 {
     }
 }
 
+/// A `bool` updated in critical sections (a `U` cell's flag; thumbv6m and riscv32imc have no
+/// atomic swap of a byte either).
+#[derive(Debug)]
+pub struct AtomicBool(Mutex<Cell<bool>>);
+
+impl AtomicBool {
+    /// A flag holding `v`.
+    pub const fn new(v: bool) -> Self {
+        Self(Mutex::new(Cell::new(v)))
+    }
+
+    /// Writes the flag.
+    #[inline]
+    pub fn store(&self, v: bool, _: Ordering) {
+        critical_section::with(|cs| self.0.borrow(cs).set(v));
+    }
+
+    /// Writes `v`, returning the previous value.
+    #[inline]
+    pub fn swap(&self, v: bool, _: Ordering) -> bool {
+        critical_section::with(|cs| self.0.borrow(cs).replace(v))
+    }
+}
+
+impl Default for AtomicBool {
+    fn default() -> Self {
+        Self::new(false)
+    }
+}
+
 /// An `f64` updated in critical sections (a counter's float sum).
 #[cfg(feature = "float")]
 #[derive(Debug)]
@@ -161,6 +195,14 @@ mod tests {
             }
         });
         assert_eq!(sum.load(Relaxed), 40_000);
+    }
+
+    #[test]
+    fn flags_swap() {
+        let f = AtomicBool::new(false);
+        f.store(true, Relaxed);
+        assert!(f.swap(false, Relaxed));
+        assert!(!f.swap(false, Relaxed));
     }
 
     #[test]
