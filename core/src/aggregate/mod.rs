@@ -23,7 +23,7 @@
 //! The report interval must be shorter than spectatord's step (5 s by default), so that each
 //! step's total lands in that step or, at its edge, the next.
 //!
-//! Aggregated meters are the [`meters`](crate::meters) over an [`Aggregated`] binding: the
+//! Aggregated meters are the [`meters`] over an [`Aggregated`] binding: the
 //! update methods take `&self` and no sink, so a meter can be a `static` updated from an
 //! interrupt handler and several threads, while the main loop reports:
 //!
