@@ -83,6 +83,14 @@ echo "boards: stack peak, workload: no metrics ${s0} B, metrics ${s1} B (+$((s1 
 # meters are consts in flash, the socket set is main's).
 echo "boards: the reporter's static RAM: ${r0} B without metrics, ${r1} B with (+$((r1 - r0))" \
      "= LineBuffer<1472> ${lb} B + padding $((r1 - r0 - lb)) B)"
+# The aggregated meters are statics the SysTick handler updates: their cells, as linked (LTO
+# keeps only the words they use; the prefixes are constants in flash).
+agg=0 meters=0
+while read -r _ size _ _; do
+  agg=$((agg + 16#$size)) meters=$((meters + 1))
+done < <(arm-none-eabi-nm -S -C "$out/metrics.elf" | grep ' lm3s6965_qemu::metrics::MOTOR_')
+[ "$meters" -gt 0 ] || fail "no aggregated meter in $out/metrics.elf"
+echo "boards: the aggregated meters' static RAM: ${agg} B for ${meters} meters (their cells)"
 if command -v defmt-print >/dev/null; then
   echo "boards: defmt log of the metrics run"
   defmt-print -e "$out/metrics.elf" < "$out/metrics.defmt" || true

@@ -3,11 +3,12 @@
 //!
 //! Three tasks on esp-rtos's embassy executor:
 //! - `wifi_task` owns the Wi-Fi controller: joins the network, samples the RSSI while joined,
-//!   re-joins when the link drops and counts the re-joins ([`LINK`]);
+//!   re-joins when the link drops; it hands the RSSI and each re-join to the metrics' aggregated
+//!   meters directly ([`Reporter::rssi`], [`Reporter::reconnected`]);
 //! - `net_task` runs the embassy-net stack (DHCP, ARP, UDP);
-//! - `main`'s loop ticks every [`TICK`] and records how long each tick's work took; every
-//!   [`REPORT_EVERY`] ticks it samples the appliance (RSSI, re-joins, free heap, uptime) and
-//!   sends what was recorded as one datagram.
+//! - `main`'s loop ticks every [`TICK`]: samples the free heap and the uptime, reports the
+//!   aggregated meters and sends what was recorded when a report is due (every
+//!   [`REPORT_INTERVAL`](metrics::REPORT_INTERVAL)), and records how long the tick's work took.
 //!
 //! Build-time environment variables (see README.md): `SSID` (default `spectator`), `PASSWORD`
 //! (default empty: an open network; else WPA/WPA2 Personal) and `SPECTATORD` (`host:port`,
@@ -16,10 +17,8 @@
 #![no_std]
 #![no_main]
 
-use core::cell::Cell;
 use core::net::{Ipv4Addr, SocketAddrV4};
 
-use critical_section::Mutex;
 use embassy_executor::Spawner;
 use embassy_futures::select::{select, Either};
 use embassy_net::udp::{PacketMetadata, UdpSocket};
@@ -63,48 +62,10 @@ const DEFAULT_SPECTATORD: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(192, 16
 
 /// The appliance's loop period.
 const TICK: Duration = Duration::from_secs(1);
-/// Ticks between reports (one datagram each).
-const REPORT_EVERY: u32 = 10;
 /// How often the Wi-Fi task reads the RSSI while joined.
 const RSSI_EVERY: Duration = Duration::from_secs(5);
 /// Wait before joining again after a failed attempt.
 const RETRY_AFTER: Duration = Duration::from_secs(5);
-
-/// What the Wi-Fi task tells the loop.
-#[derive(Debug, Clone, Copy)]
-struct Link {
-    /// The last RSSI read while joined, in dBm; `None` while not joined.
-    rssi_dbm: Option<i32>,
-    /// Joins after the first one: how often the link dropped and came back.
-    reconnects: u32,
-}
-
-static LINK: Mutex<Cell<Link>> = Mutex::new(Cell::new(Link {
-    rssi_dbm: None,
-    reconnects: 0,
-}));
-
-fn update_link(f: impl FnOnce(&mut Link)) {
-    critical_section::with(|cs| {
-        let cell = LINK.borrow(cs);
-        let mut link = cell.get();
-        f(&mut link);
-        cell.set(link);
-    });
-}
-
-/// One report's readings: what `metrics.rs` turns into lines.
-#[derive(Debug, Clone, Copy)]
-pub struct Sample {
-    /// Signal strength of the access point, dBm (`None` while not joined).
-    pub rssi_dbm: Option<i32>,
-    /// Re-joins since boot.
-    pub reconnects: u32,
-    /// Free bytes in esp-alloc's heap (the Wi-Fi driver's allocations come from it).
-    pub free_heap: usize,
-    /// Time since boot.
-    pub uptime: core::time::Duration,
-}
 
 fn micros(us: u64) -> core::time::Duration {
     core::time::Duration::from_micros(us)
@@ -127,18 +88,20 @@ async fn wifi_task(mut controller: WifiController<'static>) -> ! {
                     info.ssid.as_str(),
                     info.channel
                 );
-                update_link(|l| l.reconnects = joins - 1);
+                if joins > 1 {
+                    Reporter::reconnected();
+                }
                 // Sample the RSSI until the link drops (wait_for_disconnect_async returns at
                 // once when it dropped in between).
                 loop {
-                    let rssi = controller.rssi().ok();
-                    update_link(|l| l.rssi_dbm = rssi);
+                    if let Ok(dbm) = controller.rssi() {
+                        Reporter::rssi(dbm);
+                    }
                     let dropped = controller.wait_for_disconnect_async();
                     if let Either::First(_) = select(dropped, Timer::after(RSSI_EVERY)).await {
                         break;
                     }
                 }
-                update_link(|l| l.rssi_dbm = None);
                 println!("wifi: link lost, joining again");
             }
             Err(e) => {
@@ -207,21 +170,13 @@ async fn main(spawner: Spawner) -> ! {
     let mut reporter = Reporter::new(socket, spectatord).expect("bind a UDP port");
 
     let mut ticker = Ticker::every(TICK);
-    let mut tick = 0u32;
     loop {
         ticker.next().await;
         let start = Instant::now();
-        tick = tick.wrapping_add(1);
+        let uptime = micros(start.as_micros());
         // The appliance's own work (sensors, actuators) goes here.
-        if tick.is_multiple_of(REPORT_EVERY) {
-            let link = critical_section::with(|cs| LINK.borrow(cs).get());
-            let sample = Sample {
-                rssi_dbm: link.rssi_dbm,
-                reconnects: link.reconnects,
-                free_heap: esp_alloc::HEAP.free(),
-                uptime: micros(start.as_micros()),
-            };
-            reporter.report(&sample).await;
+        Reporter::sample(esp_alloc::HEAP.free(), uptime);
+        if reporter.report_if_due(uptime).await {
             let s = reporter.summary();
             println!(
                 "esp32c3-wifi: metrics={} lines={} datagrams={} dropped={} send_errors={}",
@@ -233,6 +188,8 @@ async fn main(spawner: Spawner) -> ! {
             );
         }
         // This tick's time, the report's included: it is sent with the next report.
-        reporter.loop_time(micros(start.elapsed().as_micros()));
+        reporter
+            .loop_time(micros(start.elapsed().as_micros()))
+            .await;
     }
 }

@@ -8,6 +8,12 @@
 //! the socket's queue is empty, then exits QEMU: status 0 when no line was dropped, 1 otherwise
 //! (or on a panic or fault).
 //!
+//! The SysTick interrupt handler also samples a motor's current every millisecond while it runs
+//! (100 ms of every 250 ms, [`on_systick`]) into aggregated `static` meters, updated from the
+//! interrupt with no sink and no lock; the main loop reports them into the same buffer on the
+//! last tick of each 250 ms cycle (one line per meter per cycle) and once more before the final
+//! flush.
+//!
 //! Without the `metrics` feature the same firmware runs the same workload and reports nothing,
 //! so the two builds' sizes tell what spectator-core costs.
 
@@ -42,6 +48,14 @@ use metrics::Reporter;
 use no_metrics::Reporter;
 use stellaris_eth::StellarisEth;
 use workload::{Appliance, TICKS, TICK_MS};
+
+/// Called by the SysTick handler after millisecond `ms` (0-based): while the motor runs, its
+/// sample is recorded, from the interrupt.
+pub fn on_systick(ms: u32) {
+    if let Some(sample) = workload::motor(ms) {
+        Reporter::motor(&sample);
+    }
+}
 
 /// QEMU user networking's default guest address; its gateway 10.0.2.2 is the host.
 const LOCAL: Ipv4Address = Ipv4Address::new(10, 0, 2, 15);
@@ -134,7 +148,8 @@ fn main() -> ! {
         iface.poll(clock.instant(), eth, sockets);
     }
 
-    // Flush, then poll until the socket's queue is empty (the first datagram waits for ARP).
+    // Report and flush, then poll until the socket's queue is empty (the first datagram waits
+    // for ARP).
     let deadline = clock.millis() + DRAIN_TIMEOUT_MS;
     let mut flushed = false;
     loop {

@@ -12,7 +12,7 @@ use core::time::Duration;
 use smoltcp::iface::{SocketHandle, SocketSet};
 use smoltcp::socket::udp;
 
-use crate::workload::Tick;
+use crate::workload::{MotorSample, Tick};
 
 /// What was delivered: nothing.
 #[derive(Debug, Clone, Copy, defmt::Format)]
@@ -39,6 +39,11 @@ impl Reporter {
     /// Keeps the socket's handle in `slot`.
     pub fn init(slot: &'static mut MaybeUninit<Self>, udp: SocketHandle) -> &'static mut Self {
         slot.write(Self { udp })
+    }
+
+    /// Consumes a motor sample (from the SysTick interrupt handler).
+    pub fn motor(sample: &MotorSample) {
+        black_box(sample);
     }
 
     /// Consumes the tick's values and the time.

@@ -34,7 +34,9 @@ pub(crate) const NONE: u64 = BOX;
 #[cfg(feature = "float")]
 const CANONICAL_NAN: u64 = 0x7FF8_0000_0000_0000;
 
-/// `value` as one word (never [`NONE`]).
+/// `value` as one word (never [`NONE`]). Inlined: a meter's update usually knows its value's
+/// variant, and only that variant's arm is left.
+#[inline]
 pub(crate) fn encode(value: &Value<'_>) -> u64 {
     match *value {
         Value::Int(v) if fits_int(v) => boxed(TAG_INT, v as u64 & PAYLOAD),
@@ -78,8 +80,14 @@ pub(crate) fn decode(word: u64) -> Option<Value<'static>> {
     }
 }
 
-/// The ordering key of a non-empty word, for max cells: the value as `f64` with the `float`
-/// feature (NaN below everything), else as an exact count of 10^-31 units.
+/// Whether non-empty word `a` holds a larger value than non-empty word `b`, for max cells.
+/// With the `float` feature the values compare as `f64` (NaN below everything).
+#[cfg(feature = "float")]
+pub(crate) fn greater(a: u64, b: u64) -> bool {
+    order_key(a) > order_key(b)
+}
+
+/// The ordering key of a non-empty word: the value as `f64` (NaN below everything).
 #[cfg(feature = "float")]
 pub(crate) fn order_key(word: u64) -> f64 {
     match decode(word) {
@@ -89,17 +97,40 @@ pub(crate) fn order_key(word: u64) -> f64 {
     }
 }
 
-/// The ordering key of a non-empty word, for max cells: the value as an exact count of
-/// 10^-31 units (integers and decimals only without the `float` feature).
+/// Whether non-empty word `a` holds a larger value than non-empty word `b`, for max cells:
+/// exactly, without the `float` feature (integers and decimals only). The value with fewer
+/// decimals is brought to the other's scale, ten at a time; every unscaled payload is below
+/// 2^48 in magnitude, so a scaled one that reaches 2^48 is already past the other and stops
+/// there: no overflow, no 128-bit arithmetic.
 #[cfg(not(feature = "float"))]
-pub(crate) fn order_key(word: u64) -> i128 {
+pub(crate) fn greater(a: u64, b: u64) -> bool {
+    let ((x, x_scale), (y, y_scale)) = (parts(a), parts(b));
+    if x_scale < y_scale {
+        scale_up(x, y_scale - x_scale) > y
+    } else {
+        x > scale_up(y, x_scale - y_scale)
+    }
+}
+
+/// `v` times 10^`digits`, or a value at least 2^48 in magnitude with `v`'s sign.
+#[cfg(not(feature = "float"))]
+fn scale_up(mut v: i64, mut digits: u8) -> i64 {
+    while digits > 0 && v.unsigned_abs() < 1 << 48 {
+        v *= 10;
+        digits -= 1;
+    }
+    v
+}
+
+/// A non-empty word's value as a mantissa and a number of decimals.
+#[cfg(not(feature = "float"))]
+fn parts(word: u64) -> (i64, u8) {
     match decode(word) {
-        Some(Value::Int(v)) => i128::from(v) * 10i128.pow(31),
-        Some(Value::UInt(v)) => i128::from(v) * 10i128.pow(31),
-        Some(Value::Decimal { mantissa, scale }) => {
-            i128::from(mantissa) * 10i128.pow(31u32.saturating_sub(u32::from(scale)))
-        }
-        _ => i128::MIN,
+        Some(Value::Int(v)) => (v, 0),
+        // At most 2^48 - 1: fits.
+        Some(Value::UInt(v)) => (v as i64, 0),
+        Some(Value::Decimal { mantissa, scale }) => (mantissa, scale),
+        _ => (i64::MIN, 0),
     }
 }
 
@@ -195,6 +226,27 @@ mod tests {
             assert_eq!(round_trip(v), Some(v));
         }
         assert_eq!(decode(NONE), None);
+    }
+
+    #[test]
+    #[cfg(not(feature = "float"))]
+    fn max_order_is_exact_without_floats() {
+        let gt = |a: Value<'static>, b: Value<'static>| greater(encode(&a), encode(&b));
+        // Large integers against decimals of every scale: no overflow, exact.
+        assert!(gt(Value::Int(INT_MAX), Value::decimal(MANTISSA_MAX, 0)));
+        assert!(gt(Value::UInt(PAYLOAD), Value::Int(INT_MAX)));
+        assert!(gt(Value::Int(20_000_000), Value::Int(1)));
+        assert!(!gt(Value::Int(1), Value::Int(20_000_000)));
+        assert!(gt(Value::Int(1), Value::decimal(MANTISSA_MAX, 31)));
+        assert!(gt(Value::Int(-1), Value::decimal(-MANTISSA_MAX, 12)));
+        assert!(gt(Value::decimal(-MANTISSA_MAX, 31), Value::Int(-1)));
+        assert!(gt(Value::decimal(15, 1), Value::Int(1)));
+        assert!(gt(Value::Int(2), Value::decimal(15, 1)));
+        assert!(gt(Value::decimal(1_000_001, 6), Value::decimal(1, 0)));
+        assert!(!gt(Value::decimal(1_000_000, 6), Value::Int(1)));
+        assert!(!gt(Value::Int(1), Value::decimal(1_000_000, 6)));
+        assert!(!gt(Value::Int(-INT_MAX), Value::decimal(-MANTISSA_MAX, 0)));
+        assert!(gt(Value::Int(0), Value::decimal(-1, 31)));
     }
 
     #[test]

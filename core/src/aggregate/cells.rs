@@ -6,13 +6,29 @@
 //! |---|---|---|---|
 //! | [`SumCell`] | `c` counter | atomic adds: integers exactly, decimals exactly in 10^-9 units, floats in `f64` | the sum, if not 0 |
 //! | [`LastCell`] | `g` gauge, `A` age gauge, `C` monotonic counter | one atomic store of the value ([`boxed`](super::boxed)) | the last value |
-//! | [`MaxCell`] | `m` max gauge | compare-and-swap while larger | the maximum |
+//! | [`MaxCell`] | `m` max gauge | compare-and-swap while larger ([`fetch_update`](core::sync::atomic::AtomicU64::fetch_update)) | the maximum |
 //! | [`UintCell`] | `U` monotonic counter | two stores | the last value |
 //!
 //! Every word is taken with one atomic swap, so an update that races with a report lands
-//! either in this report or in the next one: never lost, never counted twice.
+//! either in this report or in the next one: never lost, never counted twice. Where the
+//! target has no 64-bit atomics, the words are [critical sections](super::cs) (feature
+//! `critical-section`).
 
-use portable_atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use portable_atomic::Ordering::Relaxed;
+
+// Native atomics, or critical sections where the target has no 64-bit atomics (see `cs`).
+#[cfg(not(target_has_atomic = "64"))]
+use super::cs::AtomicBool;
+#[cfg(all(feature = "float", not(target_has_atomic = "64")))]
+use super::cs::AtomicF64;
+#[cfg(not(target_has_atomic = "64"))]
+use super::cs::AtomicU64;
+#[cfg(target_has_atomic = "64")]
+use portable_atomic::AtomicBool;
+#[cfg(all(feature = "float", target_has_atomic = "64"))]
+use portable_atomic::AtomicF64;
+#[cfg(target_has_atomic = "64")]
+use portable_atomic::AtomicU64;
 
 use super::boxed::{self, NONE};
 use crate::value::Value;
@@ -37,7 +53,7 @@ pub struct SumCell {
     int: AtomicU64,
     nanos: AtomicU64,
     #[cfg(feature = "float")]
-    float: portable_atomic::AtomicF64,
+    float: AtomicF64,
 }
 
 impl SumCell {
@@ -47,7 +63,7 @@ impl SumCell {
             int: AtomicU64::new(0),
             nanos: AtomicU64::new(0),
             #[cfg(feature = "float")]
-            float: portable_atomic::AtomicF64::new(0.0),
+            float: AtomicF64::new(0.0),
         }
     }
 }
@@ -158,14 +174,10 @@ impl Cell for MaxCell {
     #[inline]
     fn update(&self, value: &Value<'_>) {
         let new = boxed::encode(value);
-        let key = boxed::order_key(new);
-        let mut current = self.0.load(Relaxed);
-        while current == NONE || key > boxed::order_key(current) {
-            match self.0.compare_exchange_weak(current, new, Relaxed, Relaxed) {
-                Ok(_) => return,
-                Err(now) => current = now,
-            }
-        }
+        // A compare-and-swap loop, or one critical section (`cs`).
+        let _ = self.0.fetch_update(Relaxed, Relaxed, |current| {
+            (current == NONE || boxed::greater(new, current)).then_some(new)
+        });
     }
 
     fn take(&self) -> Option<Value<'static>> {

@@ -51,12 +51,17 @@
 //! assert_eq!(udp.datagram(0), Some(&b"c:ticks:3\nm:queue.depth:9"[..]));
 //! ```
 //!
-//! Where the target has no 64-bit atomics (thumbv6m, thumbv7m), the cells use
-//! `portable-atomic`'s fallback, which needs the `critical-section` feature and a
-//! critical-section implementation (e.g. `cortex-m`'s `critical-section-single-core`).
+//! Where the target has no 64-bit atomics (thumbv6m, thumbv7m, thumbv7em, riscv32imc), the
+//! cells' 64-bit words are updated in critical sections, which mask interrupts: this needs the
+//! `critical-section` feature and a critical-section implementation (e.g. `cortex-m`'s
+//! `critical-section-single-core`, or the HAL's). (Not `portable-atomic`'s 64-bit fallback:
+//! on thumbv7m and thumbv7em it is made of spin locks that an interrupt handler could wait on
+//! forever.)
 
 mod boxed;
 mod cells;
+#[cfg(any(test, not(target_has_atomic = "64")))]
+mod cs;
 
 pub use cells::{Cell, LastCell, MaxCell, SumCell, UintCell};
 
