@@ -75,10 +75,22 @@ sent="$(field metrics lines) lines in $(field metrics datagrams) datagrams"
 # Stack is not in `size`'s figures: the firmware paints it and reports its peaks.
 s0=$(field no-metrics stack_peak) s1=$(field metrics stack_peak)
 i0=$(field no-metrics boot_stack_peak) i1=$(field metrics boot_stack_peak)
-rb=$(field metrics reporter_bytes) lb=$(field metrics line_buffer_bytes)
+r0=$(field no-metrics reporter_bytes) r1=$(field metrics reporter_bytes)
+lb=$(field metrics line_buffer_bytes)
 echo "boards: stack peak, workload: no metrics ${s0} B, metrics ${s1} B (+$((s1 - s0)));" \
      "start-up: ${i0} B, ${i1} B (+$((i1 - i0)))"
-echo "boards: spectator-core's static RAM: ${rb} B = LineBuffer<_, 1472> ${lb} B + 9 meter ids $((rb - lb)) B"
+# The reporter holds the socket's handle in both builds; with metrics, the LineBuffer too (the
+# meters are consts in flash, the socket set is main's).
+echo "boards: the reporter's static RAM: ${r0} B without metrics, ${r1} B with (+$((r1 - r0))" \
+     "= LineBuffer<1472> ${lb} B + padding $((r1 - r0 - lb)) B)"
+# The aggregated meters are statics the SysTick handler updates: their cells, as linked (LTO
+# keeps only the words they use; the prefixes are constants in flash).
+agg=0 meters=0
+while read -r _ size _ _; do
+  agg=$((agg + 16#$size)) meters=$((meters + 1))
+done < <(arm-none-eabi-nm -S -C "$out/metrics.elf" | grep ' lm3s6965_qemu::metrics::MOTOR_')
+[ "$meters" -gt 0 ] || fail "no aggregated meter in $out/metrics.elf"
+echo "boards: the aggregated meters' static RAM: ${agg} B for ${meters} meters (their cells)"
 if command -v defmt-print >/dev/null; then
   echo "boards: defmt log of the metrics run"
   defmt-print -e "$out/metrics.elf" < "$out/metrics.defmt" || true

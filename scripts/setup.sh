@@ -3,13 +3,14 @@
 #  - Debian's Rust toolchain with library sources, to build the no_std core for thumbv7m-none-eabi
 #    (rustup cannot download targets here; see ../shared/embedded.md)
 #  - QEMU (lm3s6965evb) and iproute2, to run the firmware in boards/ in a network namespace
+#  - tmux, to run `spectator listen --live` in a real terminal (cli/tests/live_tmux.rs)
 #  - a virtualenv in .venv with spectator-py 1.2.1, the differential-test oracle
 #  - cargo-fuzz
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg in rustc-web cargo-web rust-web-src rust-web-llvm binutils-arm-none-eabi qemu-system-arm iproute2; do
+for pkg in rustc-web cargo-web rust-web-src rust-web-llvm binutils-arm-none-eabi qemu-system-arm iproute2 tmux; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

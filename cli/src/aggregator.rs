@@ -11,12 +11,16 @@
 //! | `g` gauge | `Set(v)`; the option is the TTL in seconds (min 5, default 900), kept by later lines without one | the last value, until the gauge is not updated for longer than its TTL; NaN is not published |
 //! | `m` max gauge | `max(current, v)` | the step's maximum, if any value was set; reset |
 //! | `A` age gauge | `0` → now, else `v` epoch seconds | seconds since then, every step, never expires (at most 1000 age gauges) |
-//! | `t`, `T` timers | `int64(v * 1e9)` ns, negatives ignored | count, total and max in seconds, if any; reset |
+//! | `t`, `T` timers | `int64(v * 1e9)` ns, negatives ignored; `T` also counts the value, clamped to [1 ns, 24 h], in its percentile bucket (negatives too) | count, total and max in seconds, if any; `T`: p50, p90, p99, p99.9 in seconds; reset |
 //! | `d` distribution summary | `v`, negatives and NaN ignored | count, total, max, if any; reset |
-//! | `D` percentile distribution summary | `int64(v)` (truncated), negatives ignored | as `d` |
+//! | `D` percentile distribution summary | `int64(v)` (truncated), negatives ignored; counted in its percentile bucket | as `d`, with p50, p90, p99, p99.9 |
 //! | `C` monotonic counter | `Set(v)` | `v - previous` if `> 0`; the first step sets the baseline |
 //! | `U` monotonic counter (u64) | `Set(v)` | `v - previous` modulo 2^64 if `> 0` (over 2^63: published as 0); the first step sets the baseline |
 //! | `X` monotonic sampled | counted, not shown (spectatord garbles its values at 429cd8d) | — |
+//!
+//! Percentiles are estimated from the step's bucket counts as Atlas does (see
+//! [`crate::percentile`]). Every step also lists the ids Atlas will drop
+//! ([`spectator_core::parse::atlas::check_id`]), once each, with the rule they break.
 //!
 //! Meters other than age gauges and gauges are forgotten after 15 minutes without an update
 //! (spectatord's `--meter_ttl`), so a monotonic counter then starts a new baseline; gauges are
@@ -30,12 +34,14 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use foldhash::fast::FixedState;
+use spectator_core::parse::atlas::check_id;
 use spectator_core::parse::spectatord::{parse_datagram, Accepted, ParsedValue};
 use spectator_core::MeterKind;
 
 use crate::clock::{Nanos, SECOND};
 use crate::id::CanonicalId;
-use crate::report::{LineCounts, Note, Published, Row, StepReport};
+use crate::percentile::{self, index_of, Buckets, LENGTH, TIMER_MAX_NANOS, TIMER_MIN_NANOS};
+use crate::report::{InvalidId, LineCounts, Note, Published, Row, StepReport};
 
 /// Rejected lines and lines accepted with a warning kept (and printed) per step; further ones
 /// are only counted.
@@ -144,6 +150,24 @@ struct Meter {
     id: CanonicalId,
     state: State,
     updated: Nanos,
+    /// The step's counts per percentile bucket (`T` and `D` only).
+    buckets: Option<Box<Buckets>>,
+    /// Why Atlas drops the id, if it does.
+    invalid_for_atlas: Option<Box<str>>,
+    /// The last step (numbered from 1) in which the id was listed as invalid for Atlas.
+    listed_in_step: u64,
+}
+
+/// The [`percentile::SHOWN`] estimates of a step's bucket counts (divided by `scale`), if any;
+/// the counts restart at 0.
+fn take_percentiles(buckets: &mut Option<Box<Buckets>>, scale: f64) -> Option<[f64; 4]> {
+    let counts = buckets.as_deref_mut()?;
+    if counts.iter().all(|&c| c == 0) {
+        return None;
+    }
+    let shown = percentile::shown(counts, scale);
+    *counts = [0; LENGTH];
+    Some(shown)
 }
 
 impl Meter {
@@ -154,6 +178,7 @@ impl Meter {
             ParsedValue::Float(v) => v,
             ParsedValue::Unsigned(u) => u as f64,
         };
+        let buckets = &mut self.buckets;
         match &mut self.state {
             State::Counter { sum } => {
                 // `if (delta < 0) return;`: NaN is added, and poisons the step.
@@ -182,12 +207,21 @@ impl Meter {
                     *total = total.wrapping_add(nanos);
                     *max = (*max).max(nanos);
                 }
+                // spectatord's PercentileTimer records the clamped value whatever its sign.
+                if let Some(counts) = buckets {
+                    counts[index_of(nanos.clamp(TIMER_MIN_NANOS, TIMER_MAX_NANOS))] += 1;
+                }
             }
             State::Distribution { count, total, max } => {
-                let amount = if self.kind == MeterKind::PercentileDistributionSummary {
-                    c_int64(v) as f64
-                } else {
-                    v
+                let amount = match buckets {
+                    Some(counts) => {
+                        let amount = c_int64(v);
+                        if amount >= 0 {
+                            counts[index_of(amount)] += 1;
+                        }
+                        amount as f64
+                    }
+                    None => v,
                 };
                 if amount >= 0.0 {
                     *count += 1;
@@ -209,6 +243,7 @@ impl Meter {
 
     /// spectatord's `Measure`: what the meter publishes at `now`, resetting per-step state.
     fn measure(&mut self, now: Nanos, step_seconds: f64) -> Option<Published> {
+        let buckets = &mut self.buckets;
         match &mut self.state {
             State::Counter { sum } => {
                 let s = std::mem::replace(sum, 0.0);
@@ -234,19 +269,24 @@ impl Meter {
                 Some(Published::Age(now.wrapping_sub(*last_success) as f64 / 1e9))
             }
             State::Timer { count, total, max } => {
-                let published = (*count > 0).then(|| Published::Distribution {
-                    count: *count,
-                    total: *total as f64 / 1e9,
-                    max: *max as f64 / 1e9,
-                });
+                let percentiles = take_percentiles(buckets, 1e9);
+                let published =
+                    (*count > 0 || percentiles.is_some()).then(|| Published::Distribution {
+                        count: *count,
+                        total: *total as f64 / 1e9,
+                        max: *max as f64 / 1e9,
+                        percentiles,
+                    });
                 (*count, *total, *max) = (0, 0, 0);
                 published
             }
             State::Distribution { count, total, max } => {
+                let percentiles = take_percentiles(buckets, 1.0);
                 let published = (*count > 0).then_some(Published::Distribution {
                     count: *count,
                     total: *total,
                     max: *max,
+                    percentiles,
                 });
                 (*count, *total, *max) = (0, 0.0, 0.0);
                 published
@@ -348,6 +388,8 @@ pub struct Aggregator {
     counts: LineCounts,
     rejected: Vec<Note>,
     warnings: Vec<Note>,
+    /// Meters whose ids Atlas drops, updated in this step.
+    invalid: Vec<u32>,
     notes: Vec<String>,
     messages: Vec<String>,
     steps: u64,
@@ -376,6 +418,7 @@ impl Aggregator {
             counts: LineCounts::default(),
             rejected: Vec::new(),
             warnings: Vec::new(),
+            invalid: Vec::new(),
             notes: Vec::new(),
             messages: Vec::new(),
             steps: 0,
@@ -408,6 +451,7 @@ impl Aggregator {
                             let note = Note {
                                 line: String::from_utf8_lossy(line.line).into_owned(),
                                 message: warning.to_string(),
+                                warning: None,
                             };
                             self.messages
                                 .push(format!("warning '{}': {}", note.line, note.message));
@@ -419,10 +463,17 @@ impl Aggregator {
                 Err(rejected) => {
                     self.counts.rejected += 1;
                     if self.rejected.len() < MESSAGES_PER_STEP {
+                        // spectatord logs the warning of an unknown type's value first.
+                        let warning = line.warning.map(|w| w.logged().to_string());
                         let note = Note {
                             line: String::from_utf8_lossy(line.line).into_owned(),
                             message: rejected.to_string(),
+                            warning,
                         };
+                        if let Some(warning) = &note.warning {
+                            self.messages
+                                .push(format!("warning '{}': {warning}", note.line));
+                        }
                         self.messages
                             .push(format!("rejected '{}': {}", note.line, note.message));
                         self.rejected.push(note);
@@ -457,7 +508,16 @@ impl Aggregator {
             None => self.meter_for(kind, accepted),
         };
         match self.meters.get_mut(meter as usize) {
-            Some(m) => m.update(accepted, now),
+            Some(m) => {
+                m.update(accepted, now);
+                if m.invalid_for_atlas.is_some() {
+                    self.counts.invalid_for_atlas += 1;
+                    if m.listed_in_step <= self.steps {
+                        m.listed_in_step = self.steps + 1;
+                        self.invalid.push(meter);
+                    }
+                }
+            }
             None => self.counts.ignored += 1,
         }
     }
@@ -485,11 +545,17 @@ impl Aggregator {
         if meter == IGNORED {
             return IGNORED;
         }
+        let invalid_for_atlas = check_id(&id.name, id.tags.iter().map(|(k, v)| (&**k, &**v)))
+            .err()
+            .map(|rule| rule.to_string().into_boxed_str());
         self.meters.push(Meter {
             kind,
             id: id.clone(),
             state: State::new(kind),
             updated: 0,
+            buckets: kind.has_percentiles().then(|| Box::new([0; LENGTH])),
+            invalid_for_atlas,
+            listed_in_step: 0,
         });
         self.index.insert((kind, id), meter);
         meter
@@ -526,6 +592,19 @@ impl Aggregator {
             })
             .collect();
         rows.sort_by(|a, b| a.id.cmp(&b.id).then(a.kind.cmp(&b.kind)));
+        let mut invalid_for_atlas: Vec<InvalidId> = std::mem::take(&mut self.invalid)
+            .into_iter()
+            .filter_map(|i| self.meters.get(i as usize))
+            .filter_map(|m| {
+                Some(InvalidId {
+                    id: m.id.to_string(),
+                    reason: m.invalid_for_atlas.as_deref()?.to_owned(),
+                })
+            })
+            .collect();
+        // Once per id, whatever its types.
+        invalid_for_atlas.sort_by(|a, b| a.id.cmp(&b.id));
+        invalid_for_atlas.dedup_by(|a, b| a.id == b.id);
         if self.meters.iter().any(|m| m.expired(now)) {
             self.meters.retain(|m| !m.expired(now));
             self.index = self
@@ -544,6 +623,7 @@ impl Aggregator {
             rows,
             rejected: std::mem::take(&mut self.rejected),
             warnings: std::mem::take(&mut self.warnings),
+            invalid_for_atlas,
             notes: std::mem::take(&mut self.notes),
         }
     }

@@ -6,7 +6,8 @@
 //! Three measurements:
 //!
 //! 1. **in process**: the datagrams go straight into an [`Aggregator`], one clock read per
-//!    datagram, as the receiving thread does;
+//!    datagram, as the receiving thread does; once with the counter lines, once with
+//!    percentile-timer lines (each value also counted in its percentile bucket, [`Mix`]);
 //! 2. **over UDP, paced at 1M lines/s**: a sender thread sends the datagrams to a [`Listener`]
 //!    over loopback at the target rate; every line must arrive (none lost);
 //! 3. **over UDP, flow-controlled**: the sender sends as fast as the listener takes lines,
@@ -22,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::aggregator::Aggregator;
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{wall_nanos, SystemClock};
 use crate::listen::{ListenConfig, Listener};
 
 /// The target: lines per second.
@@ -32,18 +33,43 @@ pub const DATAGRAM: usize = 60 * 1024;
 /// Bytes in flight at most in the flow-controlled run.
 const WINDOW_BYTES: usize = 4 << 20;
 
+/// What the benchmark's lines are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mix {
+    /// 2-tag counter lines over 120 ids: `c:server.numRequests,nf.app=ingest-bench-3,status=207:1`.
+    Counters,
+    /// 2-tag percentile-timer lines over 120 ids, with durations from 1 µs to 1 s:
+    /// `T:server.requestLatency,nf.app=ingest-bench-3,status=207:0.012345`.
+    PercentileTimers,
+}
+
 /// Datagrams of at most 60 KiB holding `lines` 2-tag counter lines over 120 ids, e.g.
 /// `c:server.numRequests,nf.app=ingest-bench-3,status=207:1`; also returns the mean line length.
 pub fn datagrams(lines: u64) -> (Vec<Vec<u8>>, f64) {
+    datagrams_of(lines, Mix::Counters)
+}
+
+/// Datagrams of at most 60 KiB holding `lines` lines of `mix`; also returns the mean line
+/// length.
+pub fn datagrams_of(lines: u64, mix: Mix) -> (Vec<Vec<u8>>, f64) {
     let mut out = Vec::new();
     let mut current: Vec<u8> = Vec::with_capacity(DATAGRAM);
     let mut bytes = 0usize;
     for i in 0..lines {
-        let line = format!(
-            "c:server.numRequests,nf.app=ingest-bench-{},status={}:1",
-            i % 8,
-            200 + i % 15
-        );
+        let (app, status) = (i % 8, 200 + i % 15);
+        let line = match mix {
+            Mix::Counters => {
+                format!("c:server.numRequests,nf.app=ingest-bench-{app},status={status}:1")
+            }
+            Mix::PercentileTimers => {
+                // 1 µs to about 1 s, spread over the buckets.
+                let micros = 1 + (i.wrapping_mul(2_654_435_761) % 1_000_000);
+                format!(
+                    "T:server.requestLatency,nf.app=ingest-bench-{app},status={status}:{}",
+                    micros as f64 / 1e6
+                )
+            }
+        };
         bytes += line.len();
         if !current.is_empty() && current.len() + 1 + line.len() > DATAGRAM {
             out.push(std::mem::replace(
@@ -138,20 +164,25 @@ fn lines_of(datagram: &[u8]) -> u64 {
     1 + datagram.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
-/// Feeds `lines` lines through an [`Aggregator`] in this thread, as the receiving thread does
-/// (one clock read per datagram).
+/// Feeds `lines` counter lines through an [`Aggregator`] in this thread, as the receiving
+/// thread does (one clock read per datagram).
 pub fn in_process(lines: u64) -> Figure {
-    let (datagrams, _) = datagrams(lines);
+    in_process_of(lines, Mix::Counters)
+}
+
+/// [`in_process`] with the lines of `mix`.
+pub fn in_process_of(lines: u64, mix: Mix) -> Figure {
+    let (datagrams, _) = datagrams_of(lines, mix);
     let clock = SystemClock;
     let mut aggregator = Aggregator::new(Duration::from_secs(5));
     let cpu_start = cpu_time("/proc/thread-self/schedstat");
     let start = Instant::now();
     for d in &datagrams {
-        aggregator.ingest(d, clock.now());
+        aggregator.ingest(d, wall_nanos(&clock));
     }
     let seconds = start.elapsed().as_secs_f64();
     let cpu_end = cpu_time("/proc/thread-self/schedstat");
-    let counts = aggregator.step(clock.now()).counts;
+    let counts = aggregator.step(wall_nanos(&clock)).counts;
     assert_eq!(counts.accepted, lines, "every benchmark line is accepted");
     Figure {
         sent: lines,
@@ -266,6 +297,12 @@ pub fn run(lines: u64, in_process_only: bool) -> std::io::Result<()> {
     );
     let figure = in_process(lines);
     println!("in process (parse + aggregate):     {}", figure.describe());
+    let (_, mean) = datagrams_of(1000, Mix::PercentileTimers);
+    let figure = in_process_of(lines, Mix::PercentileTimers);
+    println!(
+        "in process, percentile timers ({mean:.0}-byte T lines, 276 buckets each): {}",
+        figure.describe()
+    );
     if in_process_only {
         return Ok(());
     }

@@ -1,7 +1,7 @@
-//! Wall-clock time for the aggregator: [`Clock`], [`SystemClock`] and [`ManualClock`].
+//! Time for the aggregator: spectatord's unit, nanoseconds since the Unix epoch ([`Nanos`]),
+//! read from spectator-std's one [`Clock`] (tests use its [`ManualClock`]).
 
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+pub use spectator_std::{Clock, ManualClock, SystemClock};
 
 /// Nanoseconds since the Unix epoch: spectatord's time unit for gauges and age gauges.
 pub type Nanos = i64;
@@ -9,54 +9,15 @@ pub type Nanos = i64;
 /// One second in [`Nanos`].
 pub const SECOND: Nanos = 1_000_000_000;
 
-/// Where the listener reads the time from; tests use a [`ManualClock`].
-pub trait Clock: Send + Sync {
-    /// The current wall-clock time.
-    fn now(&self) -> Nanos;
-}
-
-/// The system's wall clock.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Nanos {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| Nanos::try_from(d.as_nanos()).unwrap_or(Nanos::MAX))
-    }
-}
-
-/// A clock that moves only when told to.
+/// `clock`'s wall time in [`Nanos`].
 ///
 /// ```
-/// use spectator_cli::{Clock, ManualClock, SECOND};
-/// let clock = ManualClock::new(10 * SECOND);
-/// clock.advance(5 * SECOND);
-/// assert_eq!(clock.now(), 15 * SECOND);
+/// use std::time::Duration;
+/// use spectator_cli::{wall_nanos, ManualClock, SECOND};
+/// let clock = ManualClock::new(Duration::from_secs(10), Duration::ZERO);
+/// clock.advance(Duration::from_secs(5));
+/// assert_eq!(wall_nanos(&clock), 15 * SECOND);
 /// ```
-#[derive(Debug, Default)]
-pub struct ManualClock(AtomicI64);
-
-impl ManualClock {
-    /// A clock showing `now`.
-    pub fn new(now: Nanos) -> Self {
-        Self(AtomicI64::new(now))
-    }
-
-    /// Sets the time.
-    pub fn set(&self, now: Nanos) {
-        self.0.store(now, Ordering::SeqCst);
-    }
-
-    /// Moves the time forward by `by`.
-    pub fn advance(&self, by: Nanos) {
-        self.0.fetch_add(by, Ordering::SeqCst);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> Nanos {
-        self.0.load(Ordering::SeqCst)
-    }
+pub fn wall_nanos(clock: &dyn Clock) -> Nanos {
+    Nanos::try_from(clock.wall().as_nanos()).unwrap_or(Nanos::MAX)
 }

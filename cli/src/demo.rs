@@ -17,15 +17,16 @@
 
 use std::io::{self, Write};
 use std::net::UdpSocket;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use spectator_std::{Config, Gauge, Registry, StopWatch, LOCATION_ENV};
 
 use crate::clock::SystemClock;
-use crate::listen::{run_steps, write_report, ListenConfig, Listener};
-use crate::report::LineCounts;
+use crate::listen::{next_step_end, run_steps, sleep_until, write_report, ListenConfig, Listener};
+use crate::live::{self, AfterLastStep};
+use crate::report::{LineCounts, StepReport};
 
 /// The demo's settings.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +37,9 @@ pub struct DemoConfig {
     pub step: Duration,
     /// JSON instead of tables.
     pub json: bool,
+    /// The full-screen live view instead of tables (see [`crate::live`]); it stays after the
+    /// last step until `q`.
+    pub live: bool,
     /// Concurrent request handlers.
     pub workers: usize,
 }
@@ -46,6 +50,7 @@ impl Default for DemoConfig {
             duration: Duration::from_secs(15),
             step: Duration::from_secs(5),
             json: false,
+            live: false,
             workers: 4,
         }
     }
@@ -116,8 +121,15 @@ impl InFlight {
     }
 }
 
-/// Runs the workload against `registry` until `deadline`; returns the number of requests.
-fn workload(registry: &Registry, workers: usize, deadline: Instant) -> io::Result<u64> {
+/// Runs the workload against `registry` until `deadline` or `stop`; returns the number of
+/// requests.
+fn workload(
+    registry: &Registry,
+    workers: usize,
+    deadline: Instant,
+    stop: &AtomicBool,
+) -> io::Result<u64> {
+    let running = || Instant::now() < deadline && !stop.load(Ordering::Relaxed);
     let request_count = registry
         .new_id("server.requestCount", &[("version", "v1")])
         .map_err(io::Error::other)?;
@@ -131,14 +143,14 @@ fn workload(registry: &Registry, workers: usize, deadline: Instant) -> io::Resul
     let next = AtomicU64::new(0);
     std::thread::scope(|s| {
         s.spawn(|| {
-            while Instant::now() < deadline {
+            while running() {
                 refreshed.now();
                 sleep_until_or(deadline, Duration::from_secs(3));
             }
         });
         for _ in 0..workers.max(1) {
             s.spawn(|| {
-                while Instant::now() < deadline {
+                while running() {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let (country, title, status, body) = planned_request(i);
                     in_flight.add(1);
@@ -164,14 +176,30 @@ fn sleep_until_or(deadline: Instant, at_most: Duration) {
     std::thread::sleep(left.min(at_most));
 }
 
-/// Runs the demo, printing each step to `out` and progress to stderr.
+/// Adds a step's counts to the demo's.
+fn add_counts(summary: &mut DemoSummary, report: &StepReport) {
+    summary.steps += 1;
+    let (c, r) = (&mut summary.counts, &report.counts);
+    c.datagrams += r.datagrams;
+    c.bytes += r.bytes;
+    c.lines += r.lines;
+    c.accepted += r.accepted;
+    c.warnings += r.warnings;
+    c.rejected += r.rejected;
+    c.ignored += r.ignored;
+    c.invalid_for_atlas += r.invalid_for_atlas;
+}
+
+/// Runs the demo, printing each step to `out` (or showing the live view) and progress to
+/// stderr.
 pub fn run(config: DemoConfig, out: &mut impl Write) -> io::Result<DemoSummary> {
     let listener = Listener::start(
         &ListenConfig {
             udp: Some(([127, 0, 0, 1], 0).into()),
             unix: None,
             step: config.step,
-            print_messages: true,
+            // The live view shows rejected lines itself; stderr would garble the screen.
+            print_messages: !config.live,
         },
         Arc::new(SystemClock),
     )?;
@@ -195,42 +223,55 @@ pub fn run(config: DemoConfig, out: &mut impl Write) -> io::Result<DemoSummary> 
     let steps = (config.duration.as_secs_f64() / config.step.as_secs_f64())
         .ceil()
         .max(1.0) as u64;
+    // Steps end on the wall clock's step boundaries; the workload starts on one, so that every
+    // step is whole.
+    let first = next_step_end(listener.now(), config.step);
     eprintln!(
-        "demo: a stand-in for spectatord on udp://{addr}; an instrumented web workload sends to it for {} s; {steps} step tables of {} s follow",
+        "demo: a stand-in for spectatord on udp://{addr}; an instrumented web workload sends to it for {} s from the next step boundary (in {:.1} s); {steps} step tables of {} s follow",
         config.duration.as_secs_f64(),
+        first.saturating_sub(listener.now()) as f64 / 1e9,
         config.step.as_secs_f64(),
     );
+    sleep_until(&listener, first);
     let start = Instant::now();
     // Stop sending a little before the last step ends, so every line lands in a step.
     let margin = config.step.mul_f64(0.1).min(Duration::from_millis(200));
     let deadline = start + config.step.mul_f64(steps as f64).saturating_sub(margin);
     let mut summary = DemoSummary::default();
+    let stop = AtomicBool::new(false);
     let requests = std::thread::scope(|s| -> io::Result<u64> {
         let worker = s.spawn(|| {
             std::thread::sleep(Duration::from_millis(300).min(config.step / 2));
-            eprintln!("demo: also sending one line spectatord rejects: {REJECTED_LINE}");
+            if !config.live {
+                eprintln!("demo: also sending one line spectatord rejects: {REJECTED_LINE}");
+            }
             if let Ok(socket) = UdpSocket::bind(("127.0.0.1", 0)) {
                 let _ = socket.send_to(REJECTED_LINE.as_bytes(), addr);
             }
-            let requests = workload(&registry, config.workers, deadline);
+            let requests = workload(&registry, config.workers, deadline, &stop);
             registry.close();
             requests
         });
-        run_steps(&listener, Some(steps), |report| {
-            summary.steps += 1;
-            let (c, r) = (&mut summary.counts, &report.counts);
-            c.datagrams += r.datagrams;
-            c.bytes += r.bytes;
-            c.lines += r.lines;
-            c.accepted += r.accepted;
-            c.warnings += r.warnings;
-            c.rejected += r.rejected;
-            c.ignored += r.ignored;
-            write_report(out, report, config.json)
-        })?;
-        worker
+        let shown = if config.live {
+            let title = format!("demo on udp://{addr}");
+            let after = AfterLastStep::Hold(format!("demo finished after {steps} steps: q quits"));
+            live::run(&listener, &title, Some(steps), after, |report| {
+                add_counts(&mut summary, report)
+            })
+            .map(|_| ())
+        } else {
+            run_steps(&listener, Some(steps), |report| {
+                add_counts(&mut summary, report);
+                write_report(out, report, config.json)
+            })
+        };
+        // `q` before the end stops the workload too.
+        stop.store(true, Ordering::Relaxed);
+        let requests = worker
             .join()
-            .map_err(|_| io::Error::other("the workload panicked"))?
+            .map_err(|_| io::Error::other("the workload panicked"))?;
+        shown?;
+        requests
     })?;
     listener.stop();
     summary.requests = requests;

@@ -5,6 +5,16 @@
 //! large receive buffer and its own receiving thread, feeding one shared [`Aggregator`].
 //! [`run_steps`] ends a step every step length and hands each [`StepReport`] to the caller.
 //!
+//! # Steps on the wall clock
+//!
+//! The step length is spectatord's `--frequency` (its publishing interval, 5 s by default).
+//! Steps end on multiples of the step length since the Unix epoch (a 5 s step ends at :00, :05,
+//! :10, …), the boundaries of the intervals Atlas stores and graphs, so a step here lines up with
+//! a data point there; the first step runs from the start to the first boundary, and is partial
+//! (its counter rates still divide by the whole step, as Atlas's would). spectatord 429cd8d
+//! itself publishes every `--frequency` from its start, and Atlas puts each publication in the
+//! interval it falls in.
+//!
 //! # JSON output (`--json`)
 //!
 //! One object per step, on one line:
@@ -15,18 +25,28 @@
 //!  "lines": {"total": 4, "accepted": 3, "warnings": 1, "rejected": 1, "ignored": 0},
 //!  "meters": [
 //!    {"type": "counter", "symbol": "c", "id": "req,status=200", "name": "req",
-//!     "tags": {"status": "200"}, "rate": 0.4, "sum": 2}
+//!     "tags": {"status": "200"}, "rate": 0.4, "sum": 2},
+//!    {"type": "percentile-timer", "symbol": "T", "id": "lat", "name": "lat", "tags": {},
+//!     "count": 2, "total": 0.75, "max": 0.5,
+//!     "percentiles": {"p50": 0.268435456, "p90": 0.518975214, "p99": 0.5350813413, "p99.9": 0.53669195403}}
 //!  ],
-//!  "rejected": [{"line": "g,0:q:1", "error": "Invalid ttl specified for gauge at index 2"}],
+//!  "rejected": [{"line": "g,0:q:1", "error": "Invalid ttl specified for gauge at index 2"},
+//!               {"line": "S:x:5x", "error": "Unknown type: S",
+//!                "warning": "While parsing x:5x: Got 5 parsing value, ignoring chars starting at x"}],
 //!  "warnings": [{"line": "c:req,status=200:1x", "warning": "Got 1 parsing value, ignoring chars starting at x"}],
+//!  "invalid_for_atlas": [{"id": "x,k=v", "reason": "tag key 'k' is 1 character long; Atlas accepts 2 to 60"}],
 //!  "notes": []}
 //! ```
 //!
 //! Per meter type, besides `type`, `symbol`, `id`, `name` and `tags`: counters `rate` (per
 //! second) and `sum`; gauges `value` and `ttl_seconds`; max gauges and age gauges `value`
 //! (seconds since, for age gauges); timers, percentile timers, distribution summaries and
-//! percentile distribution summaries `count`, `total` and `max` (seconds for timers); monotonic
-//! counters `delta`. Numbers JSON cannot hold are the strings `"inf"`, `"-inf"`, `"nan"`.
+//! percentile distribution summaries `count`, `total` and `max` (seconds for timers), and for
+//! the percentile ones `percentiles` (`p50`, `p90`, `p99`, `p99.9`, seconds for timers, as
+//! Atlas estimates them from spectatord's buckets); monotonic counters `delta`. A rejected line
+//! that spectatord logged a warning for first has its `warning`; `invalid_for_atlas` lists the
+//! step's ids that the Atlas backend drops, once each, with the rule broken. Numbers JSON cannot
+//! hold are the strings `"inf"`, `"-inf"`, `"nan"`.
 
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
@@ -36,12 +56,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
 use crate::aggregator::Aggregator;
-use crate::clock::Clock;
+use crate::clock::{wall_nanos, Clock, Nanos};
 use crate::report::{LineCounts, StepReport};
 
 /// spectatord's UDP address: the IPv6 any-address, dual stack, port 1234.
@@ -147,7 +167,7 @@ fn receive_loop(source: impl Source, shared: Arc<Shared>) {
     while !shared.stop.load(Ordering::Relaxed) {
         match source.recv(&mut buf) {
             Ok(n) => {
-                let now = shared.clock.now();
+                let now = wall_nanos(&*shared.clock);
                 let datagram = buf.get(..n).unwrap_or_default();
                 let messages = {
                     let mut aggregator = shared.lock();
@@ -271,6 +291,11 @@ impl Listener {
         self.shared.lock().step_length()
     }
 
+    /// The time on the listener's clock.
+    pub fn now(&self) -> Nanos {
+        wall_nanos(&*self.shared.clock)
+    }
+
     /// Line counts of the current step so far.
     pub fn counts(&self) -> LineCounts {
         self.shared.lock().counts()
@@ -278,7 +303,7 @@ impl Listener {
 
     /// Ends the current step now.
     pub fn step(&self) -> StepReport {
-        let now = self.shared.clock.now();
+        let now = wall_nanos(&*self.shared.clock);
         self.shared.lock().step(now)
     }
 
@@ -309,28 +334,93 @@ impl Drop for Listener {
     }
 }
 
-/// Ends a step every step length from now, `steps` times (forever with `None`), handing each
-/// report to `emit`; stops early when `emit` fails.
+/// The end of the step that `now` falls in: the next multiple of `step` since the Unix epoch
+/// (a 5 s step ends at :00, :05, :10, …; a 7 s step at multiples of 7 s since the epoch).
+///
+/// ```
+/// use spectator_cli::listen::next_step_end;
+/// use spectator_cli::SECOND;
+/// use std::time::Duration;
+/// let five = Duration::from_secs(5);
+/// assert_eq!(next_step_end(1_700_000_002 * SECOND, five), 1_700_000_005 * SECOND);
+/// assert_eq!(next_step_end(1_700_000_005 * SECOND, five), 1_700_000_010 * SECOND);
+/// ```
+pub fn next_step_end(now: Nanos, step: Duration) -> Nanos {
+    let step = Nanos::try_from(step.as_nanos())
+        .unwrap_or(Nanos::MAX)
+        .max(1);
+    now.div_euclid(step).saturating_add(1).saturating_mul(step)
+}
+
+/// The wall-clock step boundaries a listener ends its steps at ([`next_step_end`]).
+#[derive(Debug, Clone, Copy)]
+pub struct StepClock {
+    step: Nanos,
+    due: Nanos,
+}
+
+impl StepClock {
+    /// Boundaries every `step`, the first one after `now`.
+    pub fn new(now: Nanos, step: Duration) -> Self {
+        Self {
+            step: Nanos::try_from(step.as_nanos())
+                .unwrap_or(Nanos::MAX)
+                .max(1),
+            due: next_step_end(now, step),
+        }
+    }
+
+    /// When the current step ends.
+    pub fn due(&self) -> Nanos {
+        self.due
+    }
+
+    /// How long from `now` until the current step ends (zero when it has).
+    pub fn remaining(&self, now: Nanos) -> Duration {
+        Duration::from_nanos(u64::try_from(self.due.saturating_sub(now)).unwrap_or(0))
+    }
+
+    /// Moves to the next boundary after `now` (skipping the boundaries missed if the caller
+    /// fell behind by more than a step).
+    pub fn advance(&mut self, now: Nanos) {
+        self.due = self.due.saturating_add(self.step);
+        if self.due <= now {
+            self.due = now
+                .div_euclid(self.step)
+                .saturating_add(1)
+                .saturating_mul(self.step);
+        }
+    }
+}
+
+/// Sleeps until the listener's clock reads `due` or later.
+pub fn sleep_until(listener: &Listener, due: Nanos) {
+    loop {
+        let now = listener.now();
+        if now >= due {
+            return;
+        }
+        let left = Duration::from_nanos(u64::try_from(due - now).unwrap_or(0));
+        std::thread::sleep(left.min(Duration::from_secs(1)));
+    }
+}
+
+/// Ends a step at each wall-clock step boundary ([`next_step_end`]), `steps` times (forever
+/// with `None`), handing each report to `emit`; stops early when `emit` fails. The first step
+/// runs from now to the first boundary.
 pub fn run_steps(
     listener: &Listener,
     steps: Option<u64>,
     mut emit: impl FnMut(&StepReport) -> io::Result<()>,
 ) -> io::Result<()> {
-    let start = Instant::now();
-    let step = listener.step_length();
+    let mut clock = StepClock::new(listener.now(), listener.step_length());
     for k in 1u64.. {
-        let due = start + step.mul_f64(k as f64);
-        loop {
-            let now = Instant::now();
-            if now >= due {
-                break;
-            }
-            std::thread::sleep(due - now);
-        }
+        sleep_until(listener, clock.due());
         emit(&listener.step())?;
         if steps == Some(k) {
             break;
         }
+        clock.advance(listener.now());
     }
     Ok(())
 }
@@ -343,4 +433,47 @@ pub fn write_report(out: &mut impl io::Write, report: &StepReport, json: bool) -
         writeln!(out, "{}", report.render_table())?;
     }
     out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SECOND;
+
+    #[test]
+    fn steps_end_on_multiples_of_the_step_since_the_epoch() {
+        let five = Duration::from_secs(5);
+        let t = 1_700_000_000 * SECOND; // 22:13:20Z, a multiple of 5 s.
+        assert_eq!(next_step_end(t, five), t + 5 * SECOND);
+        assert_eq!(next_step_end(t - 1, five), t);
+        assert_eq!(
+            next_step_end(t + 4 * SECOND + 999_999_999, five),
+            t + 5 * SECOND
+        );
+        // 7 s: multiples of 7 s since the epoch.
+        assert_eq!(
+            next_step_end(t, Duration::from_secs(7)),
+            1_700_000_001 * SECOND
+        );
+        // Fractional steps.
+        let tenth = Duration::from_millis(100);
+        assert_eq!(next_step_end(t + 150_000_000, tenth), t + 200_000_000);
+        // Before the epoch, and a step longer than all time.
+        assert_eq!(next_step_end(-1, five), 0);
+        assert_eq!(next_step_end(t, Duration::MAX), Nanos::MAX);
+    }
+
+    #[test]
+    fn the_step_clock_advances_by_steps_and_skips_missed_ones() {
+        let t = 1_700_000_000 * SECOND;
+        let mut clock = StepClock::new(t + 2 * SECOND, Duration::from_secs(5));
+        assert_eq!(clock.due(), t + 5 * SECOND);
+        assert_eq!(clock.remaining(t + 2 * SECOND), Duration::from_secs(3));
+        assert_eq!(clock.remaining(t + 6 * SECOND), Duration::ZERO);
+        clock.advance(t + 5 * SECOND + 1);
+        assert_eq!(clock.due(), t + 10 * SECOND);
+        // 12 s late: the next boundary after now.
+        clock.advance(t + 22 * SECOND);
+        assert_eq!(clock.due(), t + 25 * SECOND);
+    }
 }

@@ -1,7 +1,7 @@
 //! `spectator`: see what a device sends, as spectatord would (`listen`), send one update like the
 //! library (`send`), and a one-command quickstart (`demo`).
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,8 +10,10 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use spectator_cli::listen::{run_steps, write_report, DEFAULT_UDP};
-use spectator_cli::send::{parse_tag, send, MeterType, SendRequest};
+use spectator_cli::live::{self, AfterLastStep};
+use spectator_cli::send::{meter_kind_parser, parse_tag, send, SendRequest};
 use spectator_cli::{demo, ListenConfig, Listener, SystemClock};
+use spectator_core::MeterKind;
 
 #[derive(Parser)]
 #[command(
@@ -38,13 +40,20 @@ enum Command {
         /// Also listen on a Unix datagram socket at PATH (spectatord: /run/spectatord/spectatord.unix).
         #[arg(long, value_name = "PATH")]
         unix: Option<PathBuf>,
-        /// Step length in seconds (spectatord publishes every 5 s).
+        /// Step length in seconds: spectatord's --frequency, its publishing interval (5 s by
+        /// default). Steps end on multiples of it on the wall clock (:00, :05, :10, … for 5 s),
+        /// the intervals Atlas stores; the first step is partial.
         #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_step)]
         step: Duration,
         /// Print one JSON object per step instead of a table.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "live")]
         json: bool,
-        /// Stop after N steps (default: run until interrupted).
+        /// A full-screen view refreshed every step: a row per meter with its figure and a
+        /// sparkline of its last 60 steps; `s` sorts, `/` filters by id, `q` quits. Falls back
+        /// to the table when stdout is not a terminal.
+        #[arg(long)]
+        live: bool,
+        /// Stop after N steps (default: run until interrupted; the first, partial step counts).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
         steps: Option<u64>,
     },
@@ -52,15 +61,15 @@ enum Command {
     /// 127.0.0.1:1234), exactly as the library would.
     Send {
         /// The meter type.
-        #[arg(value_enum)]
-        meter: MeterType,
+        #[arg(value_parser = meter_kind_parser())]
+        meter: MeterKind,
         /// The meter name.
         name: String,
-        /// A tag, KEY=VALUE (repeatable).
-        #[arg(long = "tag", value_name = "K=V", value_parser = parse_tag)]
+        /// A tag, KEY=VALUE (repeatable; the key or value may begin with `-`).
+        #[arg(long = "tag", value_name = "K=V", value_parser = parse_tag, allow_hyphen_values = true)]
         tags: Vec<(String, String)>,
         /// An extra common tag for the registry's Config, KEY=VALUE (repeatable).
-        #[arg(long = "common-tag", value_name = "K=V", value_parser = parse_tag)]
+        #[arg(long = "common-tag", value_name = "K=V", value_parser = parse_tag, allow_hyphen_values = true)]
         common_tags: Vec<(String, String)>,
         /// Gauge TTL in seconds (gauge only; at least 1).
         #[arg(long, value_name = "SECONDS")]
@@ -80,8 +89,12 @@ enum Command {
         #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_step)]
         step: Duration,
         /// Print one JSON object per step instead of a table.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "live")]
         json: bool,
+        /// The full-screen live view (as `listen --live`) instead of tables; it stays after the
+        /// last step until `q`. Falls back to the tables when stdout is not a terminal.
+        #[arg(long)]
+        live: bool,
     },
     /// Measure ingest throughput (in process and over loopback UDP).
     #[command(hide = true)]
@@ -115,11 +128,39 @@ fn io_exit(e: &io::Error, what: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn listen(config: &ListenConfig, steps: Option<u64>, json: bool) -> ExitCode {
+/// Whether `--live` can be honoured: stdout must be a terminal (else a note says so).
+fn live_possible(live: bool) -> bool {
+    if live && !io::stdout().is_terminal() {
+        eprintln!("stdout is not a terminal: printing the step tables instead of the live view");
+        return false;
+    }
+    live
+}
+
+fn listen(config: &ListenConfig, steps: Option<u64>, json: bool, live: bool) -> ExitCode {
     let listener = match Listener::start(config, Arc::new(SystemClock)) {
         Ok(l) => l,
         Err(e) => return io_exit(&e, "listen"),
     };
+    if live {
+        // "listening on udp://[::]:1234 (receive buffer …)" without the buffer.
+        let title: Vec<&str> = listener
+            .notes()
+            .iter()
+            .filter_map(|n| n.split(" (").next())
+            .collect();
+        let result = live::run(
+            &listener,
+            &title.join(" · "),
+            steps,
+            AfterLastStep::Leave,
+            |_| {},
+        );
+        return match result {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(e) => io_exit(&e, "listen"),
+        };
+    }
     for note in listener.notes() {
         eprintln!("{note}");
     }
@@ -142,17 +183,23 @@ fn main() -> ExitCode {
             unix,
             step,
             json,
+            live,
             steps,
-        } => listen(
-            &ListenConfig {
-                udp: (!no_udp).then_some(udp),
-                unix,
-                step,
-                print_messages: true,
-            },
-            steps,
-            json,
-        ),
+        } => {
+            let live = live_possible(live);
+            listen(
+                &ListenConfig {
+                    udp: (!no_udp).then_some(udp),
+                    unix,
+                    step,
+                    // In the live view, stderr would garble the screen.
+                    print_messages: !live,
+                },
+                steps,
+                json,
+                live,
+            )
+        }
         Command::Send {
             meter,
             name,
@@ -185,11 +232,13 @@ fn main() -> ExitCode {
             seconds,
             step,
             json,
+            live,
         } => {
             let config = demo::DemoConfig {
                 duration: seconds,
                 step,
                 json,
+                live: live_possible(live),
                 ..demo::DemoConfig::default()
             };
             let stdout = io::stdout();

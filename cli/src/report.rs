@@ -9,27 +9,11 @@ use spectator_core::MeterKind;
 
 use crate::aggregator::METER_TTL;
 use crate::clock::{Nanos, SECOND};
+use crate::id::CanonicalId;
+use crate::percentile::SHOWN;
 
 /// spectatord's default gauge TTL in seconds.
 const DEFAULT_TTL_SECONDS: i64 = METER_TTL / SECOND;
-use crate::id::CanonicalId;
-
-/// The `spectator send` / report name of a meter kind, e.g. `percentile-timer`.
-pub fn kind_name(kind: MeterKind) -> &'static str {
-    match kind {
-        MeterKind::AgeGauge => "age-gauge",
-        MeterKind::Counter => "counter",
-        MeterKind::DistinctCountSketch => "distinct-count-sketch",
-        MeterKind::DistributionSummary => "distribution-summary",
-        MeterKind::Gauge => "gauge",
-        MeterKind::MaxGauge => "max-gauge",
-        MeterKind::MonotonicCounter => "monotonic-counter",
-        MeterKind::MonotonicCounterUint => "monotonic-counter-uint",
-        MeterKind::PercentileDistributionSummary => "percentile-distribution-summary",
-        MeterKind::PercentileTimer => "percentile-timer",
-        MeterKind::Timer => "timer",
-    }
-}
 
 /// What one meter publishes for a step.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -53,7 +37,8 @@ pub enum Published {
     /// An age gauge: seconds since the last success.
     Age(f64),
     /// A timer or distribution summary: the step's count, total and maximum (seconds for
-    /// timers).
+    /// timers), and for percentile timers and distribution summaries the percentiles Atlas
+    /// estimates from the step's buckets.
     Distribution {
         /// How many values were recorded.
         count: u64,
@@ -61,6 +46,10 @@ pub enum Published {
         total: f64,
         /// The largest.
         max: f64,
+        /// p50, p90, p99 and p99.9 ([`crate::percentile::SHOWN`]), seconds for timers; `None`
+        /// for plain timers and distribution summaries. A percentile timer that got only
+        /// negative values has percentiles (spectatord buckets them at 1 ns) and a count of 0.
+        percentiles: Option<[f64; 4]>,
     },
     /// A monotonic counter: the increase since the previous step.
     Delta(f64),
@@ -84,6 +73,19 @@ pub struct Note {
     pub line: String,
     /// spectatord's message.
     pub message: String,
+    /// For a rejected line, the warning spectatord logged before rejecting it (an unknown type
+    /// with characters after the value: `While parsing x:5x: Got 5 parsing value, ignoring
+    /// chars starting at x`).
+    pub warning: Option<String>,
+}
+
+/// An id that spectatord accepts and the Atlas backend drops.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidId {
+    /// The id, `name,k=v,…`.
+    pub id: String,
+    /// The rule it breaks, e.g. `tag key 'k' is 1 character long; Atlas accepts 2 to 60`.
+    pub reason: String,
 }
 
 /// Line and datagram counts of a step.
@@ -105,6 +107,8 @@ pub struct LineCounts {
     /// Accepted lines that change nothing that is shown: `X` lines and age gauges over the
     /// limit of 1000.
     pub ignored: u64,
+    /// Accepted lines whose id the Atlas backend drops (see [`StepReport::invalid_for_atlas`]).
+    pub invalid_for_atlas: u64,
 }
 
 /// What spectatord would publish at the end of one step, with the step's line counts.
@@ -124,6 +128,8 @@ pub struct StepReport {
     pub rejected: Vec<Note>,
     /// The step's lines accepted with a warning (at most [`crate::MESSAGES_PER_STEP`]).
     pub warnings: Vec<Note>,
+    /// The ids of the step's lines that the Atlas backend drops, once each, sorted.
+    pub invalid_for_atlas: Vec<InvalidId>,
     /// Other remarks (X lines seen, the age gauge limit reached, …).
     pub notes: Vec<String>,
 }
@@ -133,8 +139,17 @@ pub fn fmt_number(value: f64) -> String {
     ParsedValue::Float(value).to_string()
 }
 
+/// A number to 4 significant digits, printed like [`fmt_number`]: `0.2684`, `1234`, `1.235e+16`.
+pub fn fmt_short(value: f64) -> String {
+    if !value.is_finite() || value == 0.0 {
+        return fmt_number(value);
+    }
+    let rounded: f64 = format!("{value:.3e}").parse().unwrap_or(value);
+    fmt_number(rounded)
+}
+
 /// `HH:MM:SS` (UTC) of an epoch time.
-fn time_of_day(time: Nanos) -> String {
+pub(crate) fn time_of_day(time: Nanos) -> String {
     let secs = time.div_euclid(SECOND).rem_euclid(86_400);
     format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
 }
@@ -144,15 +159,13 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 }
 
 impl Published {
-    /// The value column of the table, e.g. `rate=2.4/s`, `count=3 total=0.6s max=0.3s`.
+    /// The value column of the table, e.g. `rate=2.4/s`, `count=3 total=0.6s max=0.3s`, and
+    /// for percentile meters ` p50=0.2684s p90=0.4933s p99=0.5345s p99.9=0.5367s`.
     /// Numbers are printed exactly (as spectatord's messages print doubles), except ages,
-    /// which are rounded to milliseconds; a gauge's TTL is shown when it is not the default.
+    /// which are rounded to milliseconds, and percentiles (estimates), to 4 significant digits;
+    /// a gauge's TTL is shown when it is not the default.
     pub fn describe(&self, kind: MeterKind) -> String {
-        let seconds = if matches!(kind, MeterKind::Timer | MeterKind::PercentileTimer) {
-            "s"
-        } else {
-            ""
-        };
+        let seconds = if kind.is_timer() { "s" } else { "" };
         match *self {
             Published::Rate { rate, .. } => format!("rate={}/s", fmt_number(rate)),
             Published::Gauge { value, ttl_seconds } if ttl_seconds != DEFAULT_TTL_SECONDS => {
@@ -161,11 +174,22 @@ impl Published {
             Published::Gauge { value, .. } => format!("value={}", fmt_number(value)),
             Published::Max(v) => format!("max={}", fmt_number(v)),
             Published::Age(v) => format!("age={v:.3}s"),
-            Published::Distribution { count, total, max } => format!(
-                "count={count} total={}{seconds} max={}{seconds}",
-                fmt_number(total),
-                fmt_number(max)
-            ),
+            Published::Distribution {
+                count,
+                total,
+                max,
+                percentiles,
+            } => {
+                let mut text = format!(
+                    "count={count} total={}{seconds} max={}{seconds}",
+                    fmt_number(total),
+                    fmt_number(max)
+                );
+                for ((name, _), v) in SHOWN.iter().zip(percentiles.iter().flatten()) {
+                    let _ = write!(text, " {name}={}{seconds}", fmt_short(*v));
+                }
+                text
+            }
             Published::Delta(v) => format!("delta={}", fmt_number(v)),
         }
     }
@@ -183,10 +207,23 @@ impl Published {
             Published::Max(v) | Published::Age(v) => {
                 out.insert("value".into(), number(v));
             }
-            Published::Distribution { count, total, max } => {
+            Published::Distribution {
+                count,
+                total,
+                max,
+                percentiles,
+            } => {
                 out.insert("count".into(), json!(count));
                 out.insert("total".into(), number(total));
                 out.insert("max".into(), number(max));
+                if let Some(values) = percentiles {
+                    let shown: Map<String, Json> = SHOWN
+                        .iter()
+                        .zip(values)
+                        .map(|((name, _), v)| ((*name).to_owned(), number(v)))
+                        .collect();
+                    out.insert("percentiles".into(), Json::Object(shown));
+                }
             }
             Published::Delta(v) => {
                 out.insert("delta".into(), number(v));
@@ -204,7 +241,13 @@ fn number(value: f64) -> Json {
 fn notes_json(notes: &[Note], key: &str) -> Json {
     notes
         .iter()
-        .map(|n| json!({ "line": n.line, key: n.message }))
+        .map(|n| {
+            let mut note = json!({ "line": n.line, key: n.message });
+            if let (Some(warning), Some(fields)) = (&n.warning, note.as_object_mut()) {
+                fields.insert("warning".into(), json!(warning));
+            }
+            note
+        })
         .collect()
 }
 
@@ -228,20 +271,26 @@ impl StepReport {
             if c.ignored > 0 {
                 let _ = write!(header, ", {} ignored", c.ignored);
             }
+            if c.invalid_for_atlas > 0 {
+                let _ = write!(header, ", {} with ids Atlas drops", c.invalid_for_atlas);
+            }
         }
         header.push_str(" ==");
         header
     }
 
     /// The step as a text table: a header line, then one row per published meter (`TYPE`,
-    /// `ID`, `VALUE`), then the lines accepted with a warning and other notes.
+    /// `ID`, `VALUE`), then the lines accepted with a warning, rejected lines that got a
+    /// warning first, the ids Atlas drops and other notes.
     ///
     /// ```text
-    /// == step 2 at 12:00:10Z (5 s): 3 lines, 2 accepted (1 with a warning), 1 rejected ==
+    /// == step 2 at 12:00:10Z (5 s): 4 lines, 3 accepted (1 with a warning), 1 rejected, 1 with ids Atlas drops ==
     /// TYPE     ID                              VALUE
     /// counter  server.requestCount,status=200  rate=0.4/s
     /// gauge    server.requestsInFlight         value=3
+    /// counter  x,k=v                           rate=0.2/s
     /// note: accepted with a warning: 'c:server.requestCount,status=200:1x': Got 1 parsing value, ignoring chars starting at x
+    /// note: Atlas drops 'x,k=v': tag key 'k' is 1 character long; Atlas accepts 2 to 60
     /// ```
     pub fn render_table(&self) -> String {
         let mut out = self.header();
@@ -251,7 +300,7 @@ impl StepReport {
             .iter()
             .map(|r| {
                 [
-                    kind_name(r.kind).to_owned(),
+                    r.kind.name().to_owned(),
                     r.id.to_string(),
                     r.value.describe(r.kind),
                 ]
@@ -289,6 +338,22 @@ impl StepReport {
                 self.counts.warnings - shown
             );
         }
+        for r in &self.rejected {
+            if let Some(warning) = &r.warning {
+                let _ = writeln!(
+                    out,
+                    "note: rejected after a warning: '{}': {warning}; then {}",
+                    r.line, r.message
+                );
+            }
+        }
+        for invalid in &self.invalid_for_atlas {
+            let _ = writeln!(
+                out,
+                "note: Atlas drops '{}': {}",
+                invalid.id, invalid.reason
+            );
+        }
         for n in &self.notes {
             let _ = writeln!(out, "note: {n}");
         }
@@ -302,7 +367,7 @@ impl StepReport {
             .iter()
             .map(|r| {
                 let mut m = Map::new();
-                m.insert("type".into(), json!(kind_name(r.kind)));
+                m.insert("type".into(), json!(r.kind.name()));
                 m.insert(
                     "symbol".into(),
                     json!(char::from(r.kind.symbol()).to_string()),
@@ -336,6 +401,11 @@ impl StepReport {
             "meters": meters,
             "rejected": notes_json(&self.rejected, "error"),
             "warnings": notes_json(&self.warnings, "warning"),
+            "invalid_for_atlas": self
+                .invalid_for_atlas
+                .iter()
+                .map(|i| json!({"id": i.id, "reason": i.reason}))
+                .collect::<Vec<_>>(),
             "notes": self.notes,
         })
     }

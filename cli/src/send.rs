@@ -3,33 +3,18 @@
 
 use std::fmt;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use spectator_core::{Filter, MeterKind};
 use spectator_std::{Config, ConfigError, Location, Registry, Value, LOCATION_ENV};
 
-/// The eleven meter types, by their command-line names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum MeterType {
-    /// c: increments, published as a rate per second
-    Counter,
-    /// g: the last value (with an optional --ttl)
-    Gauge,
-    /// m: the maximum of each step
-    MaxGauge,
-    /// A: time since a success (value `now`, or epoch seconds)
-    AgeGauge,
-    /// C: a growing total; spectatord publishes the deltas
-    MonotonicCounter,
-    /// U: a growing u64 total; spectatord publishes the deltas
-    MonotonicCounterUint,
-    /// d: amounts (count, total, max)
-    DistributionSummary,
-    /// D: amounts, with percentiles
-    PercentileDistributionSummary,
-    /// t: durations in seconds
-    Timer,
-    /// T: durations in seconds, with percentiles
-    PercentileTimer,
-    /// S: distinct values (any text; rejected by spectatord 429cd8d)
-    DistinctCountSketch,
+/// The command-line parser of a meter type: the kinds' names ([`MeterKind::name`]), each with
+/// its symbol and description as help (`c: increments, published as a rate per second`).
+pub fn meter_kind_parser() -> impl TypedValueParser<Value = MeterKind> {
+    PossibleValuesParser::new(MeterKind::ALL.map(|kind| {
+        let help = format!("{}: {}", char::from(kind.symbol()), kind.description());
+        PossibleValue::new(kind.name()).help(help)
+    }))
+    .try_map(|name| MeterKind::from_name(&name).ok_or("not a meter type"))
 }
 
 /// A failure of `spectator send`, with its exit code.
@@ -62,7 +47,7 @@ impl std::error::Error for SendError {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendRequest {
     /// The meter type.
-    pub meter: MeterType,
+    pub meter: MeterKind,
     /// The meter name.
     pub name: String,
     /// Tags, `(key, value)`.
@@ -73,6 +58,15 @@ pub struct SendRequest {
     pub ttl: Option<u32>,
     /// The value as typed.
     pub value: String,
+}
+
+/// What the value filter of a meter kind lets through, in words (`only values > 0`).
+fn filter_words(filter: Filter) -> &'static str {
+    match filter {
+        Filter::None => "every value",
+        Filter::Positive => "only values > 0",
+        Filter::NonNegative => "only values >= 0",
+    }
 }
 
 /// `K=V`, split at the first `=`; the key and the value must not be empty.
@@ -155,15 +149,16 @@ fn config(request: &SendRequest) -> Result<Config, SendError> {
     Ok(config)
 }
 
-/// Sends `request`; returns a note when the meter's filter dropped the value (as spectator-py
-/// does: counters take only values `> 0`, timers and distribution summaries only `>= 0`).
+/// Sends `request`; returns a note when the meter's filter ([`MeterKind::filter`]) dropped the
+/// value (as spectator-py does: counters take only values `> 0`, timers and distribution
+/// summaries only `>= 0`).
 pub fn send(request: &SendRequest) -> Result<Option<String>, SendError> {
     if request.name.is_empty() {
         return Err(SendError::usage(
             "the meter name must not be empty (spectatord rejects it: Missing name)",
         ));
     }
-    if request.ttl.is_some() && request.meter != MeterType::Gauge {
+    if request.ttl.is_some() && request.meter != MeterKind::Gauge {
         return Err(SendError::usage("--ttl applies only to gauge"));
     }
     if request.ttl == Some(0) {
@@ -182,77 +177,57 @@ pub fn send(request: &SendRequest) -> Result<Option<String>, SendError> {
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     let (name, value) = (request.name.as_str(), request.value.as_str());
-    let number = || parse_number(value).map_err(SendError::usage);
-    let before = registry.stats();
-    let filtered = match request.meter {
-        MeterType::Counter => {
-            let v = number()?;
-            registry.counter(name, &tags).increment_by(v);
-            !v.is_positive()
+    let kind = request.meter;
+    // The value as the kind takes it: text for a sketch, `now` for an age gauge, an integer
+    // for `U`, a number otherwise; the kind's filter decides whether it is written.
+    let number = match kind {
+        MeterKind::DistinctCountSketch => None,
+        MeterKind::AgeGauge if value == "now" => None,
+        MeterKind::MonotonicCounterUint => {
+            Some(Value::UInt(parse_uint(value).map_err(SendError::usage)?))
         }
-        MeterType::Gauge => {
-            let v = number()?;
-            match request.ttl {
-                Some(ttl) => registry.gauge_with_ttl(name, &tags, ttl).set(v),
-                None => registry.gauge(name, &tags).set(v),
-            }
-            false
-        }
-        MeterType::MaxGauge => {
-            registry.max_gauge(name, &tags).set(number()?);
-            false
-        }
-        MeterType::AgeGauge => {
-            let gauge = registry.age_gauge(name, &tags);
-            if value == "now" {
-                gauge.now();
-            } else {
-                gauge.set(number()?);
-            }
-            false
-        }
-        MeterType::MonotonicCounter => {
-            registry.monotonic_counter(name, &tags).set(number()?);
-            false
-        }
-        MeterType::MonotonicCounterUint => {
-            let total = parse_uint(value).map_err(SendError::usage)?;
-            registry.monotonic_counter_uint(name, &tags).set(total);
-            false
-        }
-        MeterType::DistributionSummary => {
-            let v = number()?;
-            registry.distribution_summary(name, &tags).record(v);
-            !v.is_non_negative()
-        }
-        MeterType::PercentileDistributionSummary => {
-            let v = number()?;
-            registry.pct_distribution_summary(name, &tags).record(v);
-            !v.is_non_negative()
-        }
-        MeterType::Timer => {
-            let v = number()?;
-            registry.timer(name, &tags).record(v);
-            !v.is_non_negative()
-        }
-        MeterType::PercentileTimer => {
-            let v = number()?;
-            registry.pct_timer(name, &tags).record(v);
-            !v.is_non_negative()
-        }
-        MeterType::DistinctCountSketch => {
-            registry
-                .distinct_count_sketch(name, &tags)
-                .record_str(value);
-            false
-        }
+        _ => Some(parse_number(value).map_err(SendError::usage)?),
     };
+    let filtered = number.is_some_and(|v| !kind.accepts(&v));
+    let before = registry.stats();
+    // The one place that names each kind: the registry has one method per meter type.
+    match (kind, number) {
+        (MeterKind::Counter, Some(v)) => registry.counter(name, &tags).increment_by(v),
+        (MeterKind::Gauge, Some(v)) => match request.ttl {
+            Some(ttl) => registry.gauge_with_ttl(name, &tags, ttl).set(v),
+            None => registry.gauge(name, &tags).set(v),
+        },
+        (MeterKind::MaxGauge, Some(v)) => registry.max_gauge(name, &tags).set(v),
+        (MeterKind::AgeGauge, Some(v)) => registry.age_gauge(name, &tags).set(v),
+        (MeterKind::AgeGauge, None) => registry.age_gauge(name, &tags).now(),
+        (MeterKind::MonotonicCounter, Some(v)) => registry.monotonic_counter(name, &tags).set(v),
+        (MeterKind::MonotonicCounterUint, Some(Value::UInt(total))) => {
+            registry.monotonic_counter_uint(name, &tags).set(total)
+        }
+        (MeterKind::DistributionSummary, Some(v)) => {
+            registry.distribution_summary(name, &tags).record(v)
+        }
+        (MeterKind::PercentileDistributionSummary, Some(v)) => {
+            registry.pct_distribution_summary(name, &tags).record(v)
+        }
+        (MeterKind::Timer, Some(v)) => registry.timer(name, &tags).record(v),
+        (MeterKind::PercentileTimer, Some(v)) => registry.pct_timer(name, &tags).record(v),
+        (MeterKind::DistinctCountSketch, _) => registry
+            .distinct_count_sketch(name, &tags)
+            .record_str(value),
+        (kind, _) => {
+            return Err(SendError::usage(format!(
+                "invalid value '{value}' for a {}",
+                kind.name()
+            )))
+        }
+    }
     registry.close();
     if filtered {
         return Ok(Some(format!(
-            "nothing sent: a {} drops {value} like spectator-py (counters send only values > 0, timers and distribution summaries only values >= 0)",
-            clap::ValueEnum::to_possible_value(&request.meter)
-                .map_or_else(String::new, |p| p.get_name().to_owned())
+            "nothing sent: a {} sends {} (like spectator-py), not {value}",
+            kind.name(),
+            filter_words(kind.filter())
         )));
     }
     if registry.config().location() == &Location::None {

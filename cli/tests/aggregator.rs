@@ -21,14 +21,7 @@ fn rows(report: &StepReport) -> Vec<String> {
     report
         .rows
         .iter()
-        .map(|r| {
-            format!(
-                "{} {} {}",
-                spectator_cli::kind_name(r.kind),
-                r.id,
-                r.value.describe(r.kind)
-            )
-        })
+        .map(|r| format!("{} {} {}", r.kind.name(), r.id, r.value.describe(r.kind)))
         .collect()
 }
 
@@ -72,12 +65,12 @@ fn first_step_table_is_exact() {
         "age-gauge                        batch.epoch                                age=15.000s",
         "age-gauge                        batch.lastSuccess                          age=4.000s",
         "timer                            db.latency                                 count=2 total=0.75s max=0.5s",
-        "percentile-distribution-summary  pct.size                                   count=2 total=3 max=2",
+        "percentile-distribution-summary  pct.size                                   count=2 total=3 max=2 p50=2 p90=2.8 p99=2.98 p99.9=2.998",
         "max-gauge                        queue.max                                  max=9",
         "gauge                            queue.size                                 value=43 ttl=60s",
         "counter                          req_count,a_b=1                            rate=0.4/s",
         "counter                          server.requestCount,country=US,status=200  rate=0.6/s",
-        "percentile-timer                 server.requestLatency                      count=1 total=0.001s max=0.001s",
+        "percentile-timer                 server.requestLatency                      count=1 total=0.001s max=0.001s p50=0.001005s p90=0.00104s p99=0.001048s p99.9=0.001048s",
         "distribution-summary             server.responseSize                        count=1 total=1024 max=1024",
         "counter                          x                                          rate=0.2/s",
         "note: accepted with a warning: 'c:x:1x': Got 1 parsing value, ignoring chars starting at x",
@@ -196,11 +189,12 @@ fn timers_are_nanoseconds_and_drop_negatives() {
     );
     let report = a.step(T0 + 5 * SECOND);
     // -0.0 is 0 ns and counts; NaN and 1e300 become INT64_MIN ns and are dropped, as with
-    // spectatord's static_cast on x86-64.
+    // spectatord's static_cast on x86-64. The percentile timer still buckets 1e300's INT64_MIN
+    // clamped to 1 ns: half its values are in the bucket (1, 2] ns.
     assert_eq!(
         rows(&report),
         [
-            "percentile-timer p count=1 total=2s max=2s",
+            "percentile-timer p count=1 total=2s max=2s p50=2e-09s p90=2.076s p99=2.14s p99.9=2.147s",
             "timer t count=2 total=1e-05s max=1e-05s",
         ]
     );
@@ -214,8 +208,9 @@ fn distribution_summaries() {
         rows(&a.step(T0 + 5 * SECOND)),
         [
             "distribution-summary d count=2 total=2 max=1.5",
-            // -0.5 truncates to 0, which counts.
-            "percentile-distribution-summary p count=3 total=7 max=7",
+            // -0.5 truncates to 0, which counts. Buckets: two values in (0, 1], one in (7, 8]:
+            // p50 = 0.75 of the way to 1, p90 = 7 + (90 - 66.7) / 33.3.
+            "percentile-distribution-summary p count=3 total=7 max=7 p50=0.75 p90=7.7 p99=7.97 p99.9=7.997",
         ]
     );
 }
@@ -401,5 +396,145 @@ fn published_values_are_typed() {
             rate: 2.0,
             sum: 10.0
         }
+    );
+}
+
+#[test]
+fn percentiles_per_step_as_atlas_estimates_them() {
+    let mut a = agg();
+    // 100 requests: 1 ms to 100 ms.
+    let lines: Vec<String> = (1..=100)
+        .map(|ms| format!("T:lat:{}", ms as f64 / 1000.0))
+        .collect();
+    a.ingest(lines.join("\n").as_bytes(), T0);
+    a.ingest(b"t:plain:0.5\nD:bytes:100\nD:bytes:1000", T0);
+    let report = a.step(T0 + 5 * SECOND);
+    assert_eq!(
+        rows(&report),
+        [
+            "percentile-distribution-summary bytes count=2 total=1100 max=1000 p50=106 p90=1006 p99=1022 p99.9=1024",
+            "percentile-timer lat count=100 total=5.05s max=0.1s p50=0.05033s p90=0.09151s p99=0.1098s p99.9=0.1116s",
+            "timer plain count=1 total=0.5s max=0.5s",
+        ]
+    );
+    let json = report.to_json();
+    let meters = json["meters"].as_array().unwrap();
+    let pct = &meters[1]["percentiles"];
+    assert_eq!(
+        pct.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["p50", "p90", "p99", "p99.9"]
+    );
+    // Seconds, within the buckets' resolution (a third of a power of 4) of the true
+    // percentiles.
+    for (name, truth) in [("p50", 0.050), ("p90", 0.090), ("p99", 0.099)] {
+        let estimate = pct[name].as_f64().unwrap();
+        assert!((estimate - truth).abs() / truth < 0.15, "{name} {estimate}");
+    }
+    assert!(
+        meters[2].get("percentiles").is_none(),
+        "plain timers have none"
+    );
+    // The buckets restart every step.
+    a.ingest(b"T:lat:1", T0 + 6 * SECOND);
+    assert_eq!(
+        rows(&a.step(T0 + 10 * SECOND)),
+        ["percentile-timer lat count=1 total=1s max=1s p50=1.029s p90=1.065s p99=1.073s p99.9=1.074s"]
+    );
+    assert!(a.step(T0 + 15 * SECOND).rows.is_empty());
+}
+
+#[test]
+fn negative_percentile_timer_values_land_in_the_1_ns_bucket() {
+    // spectatord's Timer ignores them, its PercentileTimer clamps them to 1 ns: Atlas gets
+    // percentile counters and no count.
+    let mut a = agg();
+    a.ingest(b"T:neg:-1", T0);
+    let report = a.step(T0 + 5 * SECOND);
+    assert_eq!(
+        rows(&report),
+        ["percentile-timer neg count=0 total=0s max=0s p50=1.5e-09s p90=1.9e-09s p99=1.99e-09s p99.9=1.999e-09s"]
+    );
+    // A negative D value is dropped before it is bucketed.
+    a.ingest(b"D:neg:-1", T0);
+    assert!(a.step(T0 + 10 * SECOND).rows.is_empty());
+}
+
+#[test]
+fn ids_atlas_drops_are_listed_once_per_step() {
+    let mut a = agg();
+    let long_name = "n".repeat(256);
+    let datagram = format!(
+        "c:ok.name,status=200:1\nc:x,k=v:1\nc:x,k=v:2\ng:x,k=v:3\nc:{long_name}:1\nc:y,key=:1\nc:z,{}=v:1",
+        "k".repeat(61)
+    );
+    a.ingest(datagram.as_bytes(), T0);
+    let report = a.step(T0 + 5 * SECOND);
+    assert_eq!(report.counts.invalid_for_atlas, 6);
+    let table = lines(&report);
+    assert_eq!(
+        table[0],
+        "== step 1 at 22:13:25Z (5 s): 7 lines, 7 accepted, 0 rejected, 6 with ids Atlas drops =="
+    );
+    let notes: Vec<&str> = table
+        .iter()
+        .filter(|l| l.starts_with("note: "))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            format!("note: Atlas drops '{long_name}': name is 256 characters long; Atlas accepts 1 to 255"),
+            "note: Atlas drops 'x,k=v': tag key 'k' is 1 character long; Atlas accepts 2 to 60".into(),
+            "note: Atlas drops 'y,key=': value of tag 'key' is 0 characters long; Atlas accepts 1 to 120".into(),
+            format!("note: Atlas drops 'z,{}=v': tag key '{}' is 61 characters long; Atlas accepts 2 to 60", "k".repeat(61), "k".repeat(60) + "…"),
+        ]
+    );
+    let json = report.to_json();
+    assert_eq!(
+        json["invalid_for_atlas"][1],
+        serde_json::json!({"id": "x,k=v", "reason": "tag key 'k' is 1 character long; Atlas accepts 2 to 60"})
+    );
+    assert_eq!(json["invalid_for_atlas"].as_array().unwrap().len(), 4);
+    // The next step lists only the ids that got lines in it.
+    a.ingest(b"c:x,k=v:1\nc:ok.name,status=200:1", T0 + 6 * SECOND);
+    let report = a.step(T0 + 10 * SECOND);
+    assert_eq!(
+        report.invalid_for_atlas,
+        [spectator_cli::InvalidId {
+            id: "x,k=v".into(),
+            reason: "tag key 'k' is 1 character long; Atlas accepts 2 to 60".into()
+        }]
+    );
+    assert!(a.step(T0 + 15 * SECOND).invalid_for_atlas.is_empty());
+    // Sanitizing comes first: 'é' becomes '__', 2 characters.
+    a.ingest("c:n,é=v:1".as_bytes(), T0 + 16 * SECOND);
+    assert!(a.step(T0 + 20 * SECOND).invalid_for_atlas.is_empty());
+}
+
+#[test]
+fn unknown_types_log_the_value_warning_before_the_rejection() {
+    let mut a = agg();
+    a.ingest(b"S:x:5x\nS:x:5\nc:ok:1", T0);
+    assert_eq!(
+        a.take_messages(),
+        [
+            "warning 'S:x:5x': While parsing x:5x: Got 5 parsing value, ignoring chars starting at x",
+            "rejected 'S:x:5x': Unknown type: S",
+            "rejected 'S:x:5': Unknown type: S",
+        ]
+    );
+    let report = a.step(T0 + 5 * SECOND);
+    assert_eq!((report.counts.rejected, report.counts.warnings), (2, 0));
+    assert_eq!(
+        lines(&report).last().unwrap(),
+        "note: rejected after a warning: 'S:x:5x': While parsing x:5x: Got 5 parsing value, ignoring chars starting at x; then Unknown type: S"
+    );
+    assert_eq!(
+        report.to_json()["rejected"],
+        serde_json::json!([
+            {"line": "S:x:5x", "error": "Unknown type: S",
+             "warning": "While parsing x:5x: Got 5 parsing value, ignoring chars starting at x"},
+            {"line": "S:x:5", "error": "Unknown type: S"}
+        ])
     );
 }

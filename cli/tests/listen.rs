@@ -107,7 +107,7 @@ c:x:1x";
 
 const TABLE: &str = "\
 TYPE                  ID              VALUE
-percentile-timer      lat             count=2 total=0.75s max=0.5s
+percentile-timer      lat             count=2 total=0.75s max=0.5s p50=0.2684s p90=0.519s p99=0.5351s p99.9=0.5367s
 max-gauge             max             max=7
 gauge                 queue.size      value=42 ttl=60s
 counter               req,status=200  rate=3/s
@@ -190,6 +190,15 @@ fn json_prints_one_object_per_step() {
         (steps[0]["step"].as_u64(), steps[1]["step"].as_u64()),
         (Some(1), Some(2))
     );
+    // Steps end on the wall clock's whole seconds (the step is 1 s), one second apart.
+    let ends: Vec<i64> = steps
+        .iter()
+        .map(|s| s["time_ms"].as_i64().unwrap())
+        .collect();
+    for end in &ends {
+        assert!(end % 1000 < 500, "a step ended at {end} ms");
+    }
+    assert_eq!(ends[1] / 1000 - ends[0] / 1000, 1, "{ends:?}");
     let step = steps
         .iter()
         .find(|s| s["lines"]["total"] == 9)
@@ -222,6 +231,16 @@ fn json_prints_one_object_per_step() {
     assert_eq!(meters[3]["tags"], serde_json::json!({"status": "200"}));
     assert_eq!(meters[0]["count"], 2);
     assert_eq!(meters[0]["total"], 0.75);
+    // 0.25 s and 0.5 s: the median is the top of 0.25 s's bucket, 4^14 ns.
+    assert_eq!(meters[0]["percentiles"]["p50"], 0.268_435_456);
+    assert_eq!(
+        meters[0]["percentiles"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["p50", "p90", "p99", "p99.9"]
+    );
     assert_eq!(meters[2]["ttl_seconds"], 60);
     assert_eq!(
         step["rejected"],
@@ -295,4 +314,33 @@ fn bad_arguments_and_busy_ports() {
         stderr.contains("cannot listen on udp 127.0.0.1:"),
         "{stderr}"
     );
+}
+
+#[test]
+fn live_falls_back_to_the_table_when_stdout_is_not_a_terminal() {
+    let listen = Listen::start(&[
+        "--live",
+        "--udp",
+        "127.0.0.1:0",
+        "--step",
+        "1",
+        "--steps",
+        "2",
+    ]);
+    send_udp(listen.udp_addr(), b"c:piped,status=200:1");
+    let (stdout, stderr) = listen.finish();
+    assert!(
+        stderr.contains("stdout is not a terminal: printing the step tables"),
+        "{stderr}"
+    );
+    assert_eq!(tables(&stdout).len(), 2, "{stdout}");
+    assert!(
+        stdout.contains("counter  piped,status=200  rate=1/s"),
+        "{stdout}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_spectator"))
+        .args(["listen", "--live", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "--live and --json conflict");
 }

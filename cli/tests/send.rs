@@ -270,3 +270,43 @@ fn invalid_locations_exit_2() {
     let stderr = invalid("udp://localhost", &["counter", "x", "1"]);
     assert!(stderr.contains("has no port"), "{stderr}");
 }
+
+#[test]
+fn tags_may_begin_with_a_hyphen_in_the_separate_form() {
+    assert_eq!(
+        line(&["counter", "x", "--tag", "-k=v", "--tag", "k2=-v", "1"]),
+        "c:x,-k=v,k2=-v:1\n"
+    );
+    assert_eq!(
+        line(&["counter", "x", "--common-tag", "-c=-d", "--tag=-e=f", "1"]),
+        "c:x,-c=-d,-e=f:1\n"
+    );
+    // A negative value still reads as the value after the options.
+    assert_eq!(
+        line(&["gauge", "g", "--tag", "-k=v", "-2"]),
+        "g:g,-k=v:-2\n"
+    );
+}
+
+#[test]
+fn meter_types_come_from_meter_kind() {
+    let out = Command::new(env!("CARGO_BIN_EXE_spectator"))
+        .args(["send", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for kind in spectator_core::MeterKind::ALL {
+        let entry = format!("{}: {}", char::from(kind.symbol()), kind.description());
+        let line = help
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("- {}:", kind.name())))
+            .unwrap_or_else(|| panic!("{} in\n{help}", kind.name()));
+        assert!(line.ends_with(&entry), "{line}");
+    }
+    // The filter's note names the kind and its filter.
+    let out = spectator(Some("stdout"), &["percentile-timer", "x", "-1"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "spectator send: nothing sent: a percentile-timer sends only values >= 0 (like spectator-py), not -1\n"
+    );
+}

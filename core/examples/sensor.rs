@@ -4,7 +4,8 @@
 //! Run: `cargo run -p spectator-core --example sensor`
 //!
 //! The firmware-side code (meters, `LineBuffer`, `Transport`) is exactly what a `no_std` board
-//! runs; only the transport here is a std `UdpSocket` instead of smoltcp or embassy-net.
+//! runs; only the transport here is a std `UdpSocket` instead of smoltcp or embassy-net. The
+//! buffer owns no transport: the loop lends it the socket for each tick (`buffer.via(&mut udp)`).
 
 use std::net::UdpSocket;
 use std::num::NonZeroU32;
@@ -15,7 +16,7 @@ use spectator_core::meters::{
 };
 use spectator_core::parse::spectatord;
 use spectator_core::transport::{ErrorKind, Transport, TransportError};
-use spectator_core::{IdError, LineBuffer, MeterId};
+use spectator_core::{IdError, LineBuffer, MeterId, Prefix};
 
 /// A connected UDP socket as a [`Transport`].
 struct Udp(UdpSocket);
@@ -46,6 +47,8 @@ impl Transport for Udp {
 }
 
 type Id = MeterId<96, 4>;
+/// A meter's line prefix, rendered once from its run-time id.
+type P = Prefix<112>;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let receiver = UdpSocket::bind("127.0.0.1:0")?;
@@ -53,30 +56,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sender = UdpSocket::bind("127.0.0.1:0")?;
     sender.connect(receiver.local_addr()?)?;
 
-    let mut sink: LineBuffer<Udp, 1472> =
-        LineBuffer::new(Udp(sender)).with_flush_interval(Duration::from_secs(5));
-    let meter = |name: &str, tags: &[(&str, &str)]| -> Result<Id, IdError> { Id::new(name, tags) };
-    let events_ok = Counter::new(meter(
+    let mut udp = Udp(sender);
+    let mut buffer: LineBuffer<1472> =
+        LineBuffer::new().with_flush_interval(Duration::from_secs(5));
+    let id = |name: &str, tags: &[(&str, &str)]| -> Result<Id, IdError> { Id::new(name, tags) };
+    let events_ok = Counter::<P>::for_id(&id(
         "sensor.events",
         &[("kind", "reading"), ("status", "ok")],
-    )?);
-    let events_err = Counter::new(meter(
+    )?)?;
+    let events_err = Counter::<P>::for_id(&id(
         "sensor.events",
         &[("kind", "reading"), ("status", "crc error")],
-    )?);
-    let temperature = Gauge::with_ttl(
-        meter("sensor.temperature", &[("unit", "°C")])?,
+    )?)?;
+    let temperature = Gauge::<P>::for_id_with_ttl(
+        &id("sensor.temperature", &[("unit", "°C")])?,
         NonZeroU32::new(60).unwrap(),
-    );
-    let read_time = Timer::new(meter("sensor.readTime", &[])?);
-    let payload = DistributionSummary::new(meter("sensor.payloadSize", &[])?);
-    let peak = MaxGauge::new(meter("sensor.queuePeak", &[])?);
-    let uptime = MonotonicCounter::new(meter("sensor.uptimeTicks", &[])?);
-    let last_ok = AgeGauge::new(meter("sensor.lastSuccess", &[])?);
+    )?;
+    let read_time = Timer::<P>::for_id(&id("sensor.readTime", &[])?)?;
+    let payload = DistributionSummary::<P>::for_id(&id("sensor.payloadSize", &[])?)?;
+    let peak = MaxGauge::<P>::for_id(&id("sensor.queuePeak", &[])?)?;
+    let uptime = MonotonicCounter::<P>::for_id(&id("sensor.uptimeTicks", &[])?)?;
+    let last_ok = AgeGauge::<P>::for_id(&id("sensor.lastSuccess", &[])?)?;
 
     // Ten simulated seconds at 20 readings per second; the clock is supplied by the caller.
     for tick in 0u32..200 {
         let now = Duration::from_millis(u64::from(tick) * 50);
+        let mut sink = buffer.via(&mut udp);
         if tick % 17 == 0 {
             events_err.increment(&mut sink);
         } else {
@@ -90,8 +95,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         uptime.set(&mut sink, tick);
         let _ = sink.poll(now);
     }
-    let _ = sink.flush();
-    let stats = *sink.stats();
+    let _ = buffer.flush(&mut udp);
+    let stats = *buffer.stats();
 
     let mut buf = [0u8; 2048];
     let (mut datagrams, mut lines, mut rejected) = (0, 0, 0);
@@ -117,7 +122,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         stats.lines_sent,
         stats.datagrams_sent,
         stats.bytes_sent,
-        sink.max_datagram(),
+        buffer.max_datagram(),
         stats.dropped.total()
     );
     if rejected > 0 || lines as u64 != stats.lines_sent {

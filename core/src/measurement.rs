@@ -1,13 +1,16 @@
-//! [`Measurement`]: one update of one meter, and its rendering as a protocol line (spec §1–2).
+//! [`Measurement`]: one line as data (kind, TTL, id, value), and its rendering as a protocol
+//! line (spec §1–2): for code that has a line's parts rather than a meter (tests, tools,
+//! parsers' round trips). Meters render their prefix once instead ([`crate::prefix`]).
 //!
 //! A line is `symbol[,ttl]:id:value`. The id text is rendered once when the [`MeterId`] is
-//! built, so formatting a line copies it once and renders only the value.
+//! built.
 //!
 //! [`MeterId`]: crate::MeterId
 
 use core::num::NonZeroU32;
 
 use crate::meter_kind::MeterKind;
+use crate::prefix;
 use crate::value::Value;
 use crate::write::{all_or_nothing, LineWrite, Overflow};
 
@@ -81,8 +84,7 @@ impl<'a> Measurement<'a> {
     }
 
     /// Appends the line up to its value, `symbol[,ttl]:id:`, to `out` (all or nothing): what a
-    /// meter can render once and reuse for every update
-    /// ([`LineBuffer::record_prefixed`](crate::LineBuffer::record_prefixed)).
+    /// meter renders once ([`crate::prefix`]) and reuses for every update.
     ///
     /// ```
     /// use spectator_core::{Measurement, MeterKind, Value};
@@ -98,37 +100,12 @@ impl<'a> Measurement<'a> {
 
     #[inline]
     fn push_prefix<W: LineWrite + ?Sized>(&self, out: &mut W) -> Result<(), Overflow> {
-        out.push_ascii(self.kind.symbol())?;
-        if let Some(ttl) = self.ttl {
-            out.push_ascii(b',')?;
-            out.push_text(itoa::Buffer::new().format(ttl.get()))?;
-        }
-        out.push_ascii(b':')?;
-        out.push_text(self.id)?;
-        out.push_ascii(b':')
+        prefix::render(self.kind, self.ttl, self.id, out)
     }
 
     /// The length in bytes of the line [`write_to`](Self::write_to) writes.
     pub fn line_len(&self) -> usize {
-        let ttl = self
-            .ttl
-            .map_or(0, |t| 1 + itoa::Buffer::new().format(t.get()).len());
-        1 + ttl + 1 + self.id.len() + 1 + self.value.rendered_len()
-    }
-}
-
-/// Anything that takes measurements: a [`LineBuffer`](crate::LineBuffer), a registry, a spy.
-///
-/// Recording never fails towards the caller: a sink that cannot deliver counts and drops.
-pub trait Sink {
-    /// Takes one measurement.
-    fn record(&mut self, measurement: &Measurement<'_>);
-}
-
-impl<S: Sink + ?Sized> Sink for &mut S {
-    #[inline]
-    fn record(&mut self, measurement: &Measurement<'_>) {
-        (**self).record(measurement);
+        prefix::rendered_len(self.kind, self.ttl, self.id) + self.value.rendered_len()
     }
 }
 

@@ -2,8 +2,7 @@
 
 use core::fmt;
 
-use crate::tag_set::{write_id, CommonTags, TagSet, TooManyTags};
-use crate::warn::warning;
+use crate::tag_set::{write_display, CommonTags, IdParts, TooManyTags};
 
 /// Why an id could not be built. Ids are never truncated silently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,11 +75,9 @@ impl<const N: usize, const T: usize> MeterId<N, T> {
     /// Builds an id from a name and user tags.
     ///
     /// A repeated key keeps its last value; tags whose key or value is empty are dropped with a
-    /// warning (through `log` or `defmt` when enabled).
+    /// warning (through `log` or `defmt` when enabled). The construction is [`IdParts`]'s.
     pub fn new(name: &str, tags: &[(&str, &str)]) -> Result<Self, IdError> {
-        let mut set: TagSet<'_, T> = TagSet::new();
-        set.apply_user(tags)?;
-        Self::finish(name, set)
+        Self::from_parts(&IdParts::new(name, tags)?)
     }
 
     /// Builds an id the way a registry's `new_id` does: user tags, then the extra common tags
@@ -98,10 +95,7 @@ impl<const N: usize, const T: usize> MeterId<N, T> {
         tags: &[(&str, &str)],
         common: &CommonTags<'_>,
     ) -> Result<Self, IdError> {
-        let mut set: TagSet<'_, T> = TagSet::new();
-        set.apply_user(tags)?;
-        set.apply_common_tags(common)?;
-        Self::finish(name, set)
+        Self::from_parts(&IdParts::with_common_tags(name, tags, common)?)
     }
 
     /// A copy with `key` set to `value` (an empty `value` removes `key`, like spectator-py).
@@ -114,34 +108,32 @@ impl<const N: usize, const T: usize> MeterId<N, T> {
         if tags.is_empty() {
             return Ok(self.clone());
         }
-        let mut set: TagSet<'_, T> = TagSet::from_valid(self.tags())?;
-        set.apply_user(tags)?;
-        Self::finish(self.name(), set)
+        Self::from_parts(&IdParts::retagged(self.name(), self.tags(), tags)?)
     }
 
-    fn finish(name: &str, mut set: TagSet<'_, T>) -> Result<Self, IdError> {
+    /// Stores a built id: its original text and its rendering, in `N` bytes each.
+    ///
+    /// ```
+    /// use spectator_core::{tag_set::IdParts, MeterId};
+    /// let parts: IdParts<'_, 4> = IdParts::new("x", &[("k", "v")])?;
+    /// assert_eq!(MeterId::<16, 4>::from_parts(&parts)?.spectatord_id(), "x,k=v");
+    /// assert_eq!(MeterId::<4, 4>::from_parts(&parts), Err(spectator_core::IdError::TooLong));
+    /// # Ok::<(), spectator_core::IdError>(())
+    /// ```
+    pub fn from_parts(parts: &IdParts<'_, T>) -> Result<Self, IdError> {
         let () = Self::CAPACITY_FITS_U16;
-        if name.is_empty() {
-            warning!("spectator::meter_id", "MeterId refused: the name is empty");
-            return Err(IdError::EmptyName);
-        }
-        if set.dropped_any() {
-            warning!(
-                "spectator::meter_id",
-                "MeterId(name={}) has tag keys or values which are zero-length strings; proceeding with truncated tags",
-                name
-            );
-        }
-        set.sort();
+        parts.warn_if_invalid_for_atlas();
         let mut id = Self {
             raw: heapless::String::new(),
             name_end: 0,
             spans: heapless::Vec::new(),
             rendered: heapless::String::new(),
         };
-        id.raw.push_str(name).map_err(|_| IdError::TooLong)?;
+        id.raw
+            .push_str(parts.name())
+            .map_err(|_| IdError::TooLong)?;
         id.name_end = id.raw.len() as u16;
-        for &(k, v) in set.as_slice() {
+        for &(k, v) in parts.tags() {
             id.raw.push_str(k).map_err(|_| IdError::TooLong)?;
             let key_end = id.raw.len() as u16;
             id.raw.push_str(v).map_err(|_| IdError::TooLong)?;
@@ -151,7 +143,8 @@ impl<const N: usize, const T: usize> MeterId<N, T> {
             };
             id.spans.push(span).map_err(|_| IdError::TooManyTags)?;
         }
-        write_id(&mut id.rendered, name, set.as_slice().iter().copied())
+        parts
+            .write_id(&mut id.rendered)
             .map_err(|_| IdError::TooLong)?;
         Ok(id)
     }
@@ -196,19 +189,22 @@ impl<const N: usize, const T: usize> fmt::Debug for MeterId<N, T> {
 /// Renders like spectator-py's `str(MeterId)`: `MeterId(name=x, tags={'k': 'v'})`.
 impl<const N: usize, const T: usize> fmt::Display for MeterId<N, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "MeterId(name={}, tags={{", self.name())?;
-        for (i, (k, v)) in self.tags().enumerate() {
-            let sep = if i == 0 { "" } else { ", " };
-            write!(f, "{sep}'{k}': '{v}'")?;
-        }
-        f.write_str("})")
+        write_display(f, self.name(), self.tags())
     }
 }
 
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 impl<const N: usize, const T: usize> defmt::Format for MeterId<N, T> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(f, "MeterId({=str})", self.spectatord_id());
+    }
+}
+
+impl<const N: usize, const T: usize> crate::meters::Identity for MeterId<N, T> {
+    #[inline]
+    fn spectatord_id(&self) -> &str {
+        MeterId::spectatord_id(self)
     }
 }
 

@@ -106,6 +106,70 @@ impl MeterKind {
         }
     }
 
+    /// The kind's kebab-case name, as the `spectator` command spells it (`spectator send
+    /// percentile-timer …`) and as its reports show it, e.g. `percentile-timer`.
+    ///
+    /// ```
+    /// use spectator_core::MeterKind;
+    /// assert_eq!(MeterKind::PercentileTimer.name(), "percentile-timer");
+    /// assert_eq!(MeterKind::from_name("max-gauge"), Some(MeterKind::MaxGauge));
+    /// ```
+    pub const fn name(self) -> &'static str {
+        match self {
+            MeterKind::AgeGauge => "age-gauge",
+            MeterKind::Counter => "counter",
+            MeterKind::DistinctCountSketch => "distinct-count-sketch",
+            MeterKind::DistributionSummary => "distribution-summary",
+            MeterKind::Gauge => "gauge",
+            MeterKind::MaxGauge => "max-gauge",
+            MeterKind::MonotonicCounter => "monotonic-counter",
+            MeterKind::MonotonicCounterUint => "monotonic-counter-uint",
+            MeterKind::PercentileDistributionSummary => "percentile-distribution-summary",
+            MeterKind::PercentileTimer => "percentile-timer",
+            MeterKind::Timer => "timer",
+        }
+    }
+
+    /// The kind whose [`name`](Self::name) is `name` (exactly, lower case).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// One line on what the kind measures and what spectatord publishes for it, for help
+    /// texts, e.g. `durations in seconds, with percentiles` for a percentile timer.
+    pub const fn description(self) -> &'static str {
+        match self {
+            MeterKind::AgeGauge => "time since a success (value 0 for now, or epoch seconds)",
+            MeterKind::Counter => "increments, published as a rate per second",
+            MeterKind::DistinctCountSketch => {
+                "distinct values (rejected by the public spectatord 429cd8d)"
+            }
+            MeterKind::DistributionSummary => "amounts (count, total, max)",
+            MeterKind::Gauge => "the last value set, with an optional TTL",
+            MeterKind::MaxGauge => "the maximum of each step",
+            MeterKind::MonotonicCounter => "a growing total; spectatord publishes the deltas",
+            MeterKind::MonotonicCounterUint => {
+                "a growing u64 total; spectatord publishes the deltas"
+            }
+            MeterKind::PercentileDistributionSummary => "amounts, with percentiles",
+            MeterKind::PercentileTimer => "durations in seconds, with percentiles",
+            MeterKind::Timer => "durations in seconds",
+        }
+    }
+
+    /// Whether spectatord records the kind's values into percentile buckets (`T` and `D`).
+    pub const fn has_percentiles(self) -> bool {
+        matches!(
+            self,
+            MeterKind::PercentileTimer | MeterKind::PercentileDistributionSummary
+        )
+    }
+
+    /// Whether the kind's values are durations in seconds (`t` and `T`).
+    pub const fn is_timer(self) -> bool {
+        matches!(self, MeterKind::Timer | MeterKind::PercentileTimer)
+    }
+
     /// The client-side filter of this kind.
     #[inline]
     pub const fn filter(self) -> Filter {
@@ -132,6 +196,8 @@ impl MeterKind {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
 
     #[test]
@@ -142,6 +208,34 @@ mod tests {
             assert_eq!(MeterKind::from_symbol(k.symbol()), Some(k));
         }
         assert_eq!(MeterKind::from_symbol(b'X'), None);
+    }
+
+    #[test]
+    fn names_are_kebab_case_and_round_trip() {
+        for k in MeterKind::ALL {
+            assert_eq!(MeterKind::from_name(k.name()), Some(k));
+            assert!(k
+                .name()
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'-'));
+            // The Python method name is the same words, but for the `pct_` abbreviation.
+            let python = k
+                .python_name()
+                .replace('_', "-")
+                .replace("pct-", "percentile-");
+            assert_eq!(python, k.name());
+            assert!(!k.description().is_empty());
+        }
+        assert_eq!(MeterKind::from_name("Counter"), None);
+        assert_eq!(MeterKind::from_name("pct-timer"), None);
+        let with_percentiles: heapless::Vec<u8, 11> = MeterKind::ALL
+            .iter()
+            .filter(|k| k.has_percentiles())
+            .map(|k| k.symbol())
+            .collect();
+        assert_eq!(&with_percentiles[..], b"DT");
+        assert!(MeterKind::Timer.is_timer() && MeterKind::PercentileTimer.is_timer());
+        assert!(!MeterKind::PercentileDistributionSummary.is_timer());
     }
 
     #[test]

@@ -9,20 +9,15 @@ use crate::sanitize::allowed;
 /// A [`MeterId`](crate::MeterId) sanitizes and orders its tags at run time and keeps the
 /// result in RAM: right for ids built from run-time values. Firmware usually knows its ids
 /// when it is compiled; [`static_id!`](crate::static_id) checks such an id while compiling
-/// and leaves only a `&'static str` in flash, so meters can be `const` items that take no RAM
-/// and no code to build:
+/// and leaves only a `&'static str` in flash. [`static_meter!`](crate::static_meter) goes one
+/// step further and renders the meter's whole line prefix, so meters are `const` items that
+/// take no RAM and no code to build:
 ///
 /// ```
-/// use spectator_core::meters::Counter;
-/// use spectator_core::{static_id, LineBuffer, MemoryTransport, StaticId};
+/// use spectator_core::{static_id, StaticId};
 ///
-/// const BUTTON_PRESSES: Counter<StaticId> =
-///     Counter::new(static_id!("button.presses", "button" => "left", "mode" => "hold"));
-///
-/// let mut sink: LineBuffer<MemoryTransport<256, 4>, 128> = LineBuffer::new(MemoryTransport::new());
-/// BUTTON_PRESSES.increment(&mut sink);
-/// sink.flush().unwrap();
-/// assert_eq!(sink.transport().last_line(), Some(&b"c:button.presses,button=left,mode=hold:1"[..]));
+/// const ID: StaticId = static_id!("button.presses", "button" => "left", "mode" => "hold");
+/// assert_eq!(ID.as_str(), "button.presses,button=left,mode=hold");
 /// ```
 ///
 /// The checks are the rules a `MeterId` applies, turned into errors: the name, keys and values
@@ -33,6 +28,9 @@ use crate::sanitize::allowed;
 /// ```compile_fail
 /// const BAD: spectator_core::StaticId = spectator_core::static_id!("temp", "unit" => "°C");
 /// ```
+///
+/// An id the Atlas backend will drop (a name over 255 characters, a tag key under 2 or over
+/// 60, a value over 120) compiles, as spectatord accepts it, with a warning.
 ///
 /// Build it with [`static_id!`](crate::static_id), or with [`StaticId::new`] in a `const`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -142,6 +140,53 @@ impl StaticId {
     pub const fn as_str(&self) -> &'static str {
         self.0
     }
+
+    /// Whether the Atlas backend accepts the id (name 1-255 characters, tag keys 2-60, values
+    /// 1-120; [`crate::parse::atlas`]). [`static_id!`](crate::static_id) warns at compile time
+    /// when it does not: spectatord takes such an id, and Atlas drops its data.
+    ///
+    /// ```
+    /// use spectator_core::StaticId;
+    /// assert!(StaticId::new("disk.used,dev=sda1").unwrap().atlas_ok());
+    /// assert!(!StaticId::new("disk.used,d=sda1").unwrap().atlas_ok()); // a 1-character key
+    /// ```
+    pub const fn atlas_ok(&self) -> bool {
+        // Only ASCII is allowed: characters are bytes.
+        let b = self.0.as_bytes();
+        let name_end = field_end(b, 0);
+        if name_end > 255 {
+            return false;
+        }
+        let mut i = name_end;
+        while i < b.len() {
+            let key_end = field_end(b, i + 1);
+            let value_end = field_end(b, key_end + 1);
+            let (key, value) = (key_end - i - 1, value_end - key_end - 1);
+            if key < 2 || key > 60 || value > 120 {
+                return false;
+            }
+            i = value_end;
+        }
+        true
+    }
+}
+
+/// What [`static_id!`](crate::static_id) uses to warn, at compile time, about an id Atlas will
+/// drop: `AtlasCheck::<false>::ATLAS` is deprecated. Not public API.
+#[doc(hidden)]
+pub struct AtlasCheck<const OK: bool>;
+
+impl AtlasCheck<false> {
+    /// Used for an id that breaks Atlas's limits.
+    #[deprecated(
+        note = "static meter id: Atlas drops ids whose name is not 1-255 characters, a tag key not 2-60 or a tag value not 1-120 (spectatord accepts it; the data is lost)"
+    )]
+    pub const ATLAS: () = ();
+}
+
+impl AtlasCheck<true> {
+    /// Used for an id within Atlas's limits.
+    pub const ATLAS: () = ();
 }
 
 impl fmt::Display for StaticId {
@@ -202,6 +247,9 @@ macro_rules! static_id {
                 ::core::result::Result::Ok(id) => id,
                 ::core::result::Result::Err(e) => ::core::panic!("{}", e.message()),
             };
+        const ATLAS_OK: bool = ID.atlas_ok();
+        #[allow(clippy::let_unit_value)]
+        let () = $crate::__AtlasCheck::<ATLAS_OK>::ATLAS;
         ID
     }};
 }
@@ -257,6 +305,24 @@ mod tests {
     }
 
     #[test]
+    fn atlas_limits() {
+        extern crate std;
+        use std::format;
+        let ok = |text| StaticId::new(text).unwrap().atlas_ok();
+        let name = "n".repeat(255);
+        assert!(ok(&*name.clone().leak()));
+        assert!(!ok(&*(name + "n").leak()));
+        assert!(ok("a,kk=v"));
+        assert!(!ok("a,k=v"));
+        assert!(ok(
+            &*format!("a,{}={}", "k".repeat(60), "v".repeat(120)).leak()
+        ));
+        assert!(!ok(&*format!("a,{}=v", "k".repeat(61)).leak()));
+        assert!(!ok(&*format!("a,kk={}", "v".repeat(121)).leak()));
+        assert!(!ok("a,kk=v,z=1"));
+    }
+
+    #[test]
     fn the_macro_renders_like_meter_id() {
         let id: MeterId<64, 4> =
             MeterId::new("appliance.events", &[("status", "ok"), ("kind", "sensor")]).unwrap();
@@ -265,7 +331,11 @@ mod tests {
         let id: MeterId<64, 4> =
             MeterId::new("a", &[("b", "1"), ("B", "2"), ("a.b", "3")]).unwrap();
         assert_eq!(
-            static_id!("a", "B" => "2", "a.b" => "3", "b" => "1",).as_str(),
+            {
+                #[allow(deprecated)] // 1-character keys: Atlas would drop this id
+                let id = static_id!("a", "B" => "2", "a.b" => "3", "b" => "1",);
+                id.as_str()
+            },
             id.spectatord_id()
         );
     }

@@ -12,8 +12,16 @@
 //!
 //! [`TagSet::sort`] then orders the tags by their original, unsanitized key (byte order, which
 //! is Python's code-point order), and [`write_id`] renders `name,k=v,…` with sanitizing.
+//!
+//! [`IdParts`] runs those steps in the one order an id is built in, for every kind of stored
+//! id: [`MeterId`](crate::MeterId) (fixed memory) and spectator-std's `MeterId` (heap) keep
+//! what it gives; [`write_display`] is their shared `Display`.
 
-use crate::sanitize::write_sanitized;
+use core::fmt;
+
+use crate::meter_id::IdError;
+use crate::sanitize::{sanitized_len, write_sanitized};
+use crate::warn::warning;
 use crate::write::{all_or_nothing, LineWrite, Overflow};
 
 /// The common tag set from `NETFLIX_CONTAINER_NAME` / `TITUS_CONTAINER_NAME`.
@@ -228,6 +236,176 @@ where
     })
 }
 
+/// An id built and validated, not yet stored: a name and its tags, merged, validated and sorted.
+///
+/// The one construction of a meter id (spectator-py's `MeterId(...)` and a registry's
+/// `new_id`), in this order:
+///
+/// 1. user tags ([`TagSet::apply_user`]: a repeated key keeps its last value, a tag whose key
+///    or value is empty is dropped);
+/// 2. common tags, when building through a registry ([`TagSet::apply_common_tags`]);
+/// 3. an empty name is refused ([`IdError::EmptyName`], with a warning);
+/// 4. one warning when step 1 dropped tags;
+/// 5. tags sorted by their original key ([`TagSet::sort`]).
+///
+/// [`MeterId`](crate::MeterId) and spectator-std's `MeterId` store the result; the parts
+/// borrow the caller's text and hold at most `T` tags.
+///
+/// ```
+/// use spectator_core::tag_set::IdParts;
+/// use spectator_core::CommonTags;
+/// let common = CommonTags { extra: &[("app", "www")], container: None, process: None };
+/// let parts: IdParts<'_, 8> = IdParts::with_common_tags("req count", &[("z", "1"), ("a", "")], &common)?;
+/// assert_eq!((parts.name(), parts.tags()), ("req count", &[("app", "www"), ("z", "1")][..]));
+/// let mut id: heapless::String<32> = heapless::String::new();
+/// parts.write_id(&mut id).unwrap();
+/// assert_eq!((id.as_str(), parts.rendered_len()), ("req_count,app=www,z=1", 21));
+/// # Ok::<(), spectator_core::IdError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct IdParts<'a, const T: usize> {
+    name: &'a str,
+    tags: TagSet<'a, T>,
+}
+
+impl<'a, const T: usize> IdParts<'a, T> {
+    /// An id from a name and user tags.
+    pub fn new(name: &'a str, tags: &[(&'a str, &'a str)]) -> Result<Self, IdError> {
+        let mut set = TagSet::new();
+        set.apply_user(tags)?;
+        Self::finish(name, set)
+    }
+
+    /// An id from a name and user tags, with `common`'s extra and environment tags on top
+    /// (spec §3.4).
+    pub fn with_common_tags(
+        name: &'a str,
+        tags: &[(&'a str, &'a str)],
+        common: &CommonTags<'a>,
+    ) -> Result<Self, IdError> {
+        let mut set = TagSet::new();
+        set.apply_user(tags)?;
+        set.apply_common_tags(common)?;
+        Self::finish(name, set)
+    }
+
+    /// An existing id's `name` and (valid) `current` tags with `tags` merged on top, as user
+    /// tags: an empty value removes its key, like spectator-py's `with_tags`.
+    ///
+    /// ```
+    /// use spectator_core::tag_set::IdParts;
+    /// let parts: IdParts<'_, 4> = IdParts::retagged("x", [("a", "1"), ("b", "2")], &[("a", ""), ("c", "3")])?;
+    /// assert_eq!(parts.tags(), &[("b", "2"), ("c", "3")]);
+    /// # Ok::<(), spectator_core::IdError>(())
+    /// ```
+    pub fn retagged<I: IntoIterator<Item = (&'a str, &'a str)>>(
+        name: &'a str,
+        current: I,
+        tags: &[(&'a str, &'a str)],
+    ) -> Result<Self, IdError> {
+        let mut set = TagSet::from_valid(current)?;
+        set.apply_user(tags)?;
+        Self::finish(name, set)
+    }
+
+    /// Steps 3 to 5 (see the type's doc): the checks and warnings every id goes through, in
+    /// this one place.
+    fn finish(name: &'a str, mut tags: TagSet<'a, T>) -> Result<Self, IdError> {
+        if name.is_empty() {
+            warning!("spectator::meter_id", "MeterId refused: the name is empty");
+            return Err(IdError::EmptyName);
+        }
+        if tags.dropped_any() {
+            warning!(
+                "spectator::meter_id",
+                "MeterId(name={}) has tag keys or values which are zero-length strings; proceeding with truncated tags",
+                name
+            );
+        }
+        tags.sort();
+        Ok(Self { name, tags })
+    }
+
+    /// The first limit of the Atlas backend this id breaks (name 1-255 characters, tag keys
+    /// 2-60, values 1-120; [`crate::parse::atlas`]), if any. spectatord accepts such an id but
+    /// Atlas drops its data, so the clients warn, once per id, and send it anyway (as
+    /// spectator-py does).
+    ///
+    /// ```
+    /// use spectator_core::tag_set::IdParts;
+    /// let parts: IdParts<'_, 4> = IdParts::new("x", &[("k", "v")])?;
+    /// assert_eq!(parts.atlas_rule().map(|r| r.to_string()).as_deref(),
+    ///     Some("tag key 'k' is 1 character long; Atlas accepts 2 to 60"));
+    /// # Ok::<(), spectator_core::IdError>(())
+    /// ```
+    pub fn atlas_rule(&self) -> Option<crate::parse::atlas::AtlasRule<'a>> {
+        crate::parse::atlas::check_id(self.name, self.tags.as_slice().iter().copied()).err()
+    }
+
+    /// Warns, through the enabled logging backend, when [`atlas_rule`](Self::atlas_rule)
+    /// finds a broken limit; true when it did.
+    pub fn warn_if_invalid_for_atlas(&self) -> bool {
+        match self.atlas_rule() {
+            Some(rule) => {
+                warning!(
+                    "spectator::meter_id",
+                    "MeterId(name={}) is sent, but Atlas will drop it: {}",
+                    self.name,
+                    rule
+                );
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The name as given (unsanitized).
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+
+    /// The tags as given (unsanitized, validated), sorted by key.
+    pub fn tags(&self) -> &[(&'a str, &'a str)] {
+        self.tags.as_slice()
+    }
+
+    /// Renders the id's protocol text, `name,k=v,…`, sanitized (all or nothing).
+    pub fn write_id<W: LineWrite + ?Sized>(&self, out: &mut W) -> Result<(), Overflow> {
+        write_id(out, self.name, self.tags().iter().copied())
+    }
+
+    /// The length in bytes of what [`write_id`](Self::write_id) writes.
+    pub fn rendered_len(&self) -> usize {
+        let tags: usize = self
+            .tags()
+            .iter()
+            .map(|(k, v)| 2 + sanitized_len(k) + sanitized_len(v))
+            .sum();
+        sanitized_len(self.name) + tags
+    }
+}
+
+/// Writes an id like spectator-py's `str(MeterId)`, `MeterId(name=x, tags={'k': 'v'})`: the
+/// `Display` of [`MeterId`](crate::MeterId) and of spectator-std's `MeterId`.
+///
+/// ```
+/// let mut s: heapless::String<64> = heapless::String::new();
+/// spectator_core::tag_set::write_display(&mut s, "x", [("a", "1"), ("b", "2")]).unwrap();
+/// assert_eq!(s.as_str(), "MeterId(name=x, tags={'a': '1', 'b': '2'})");
+/// ```
+pub fn write_display<'t, W, I>(out: &mut W, name: &str, tags: I) -> fmt::Result
+where
+    W: fmt::Write + ?Sized,
+    I: IntoIterator<Item = (&'t str, &'t str)>,
+{
+    write!(out, "MeterId(name={name}, tags={{")?;
+    for (i, (k, v)) in tags.into_iter().enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        write!(out, "{sep}'{k}': '{v}'")?;
+    }
+    out.write_str("})")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,6 +484,40 @@ mod tests {
         assert_eq!(strip("\u{a0}nbsp\u{2003}\u{3000}"), Some("nbsp"));
         assert_eq!(strip(" \t\n\u{b}\u{c}\r\u{85}"), None);
         assert_eq!(strip("a b"), Some("a b"));
+    }
+
+    #[test]
+    fn id_parts_run_every_step_in_order() {
+        let common = CommonTags {
+            extra: &[("app", "www")],
+            container: Some(" c "),
+            process: None,
+        };
+        let parts: IdParts<'_, 4> =
+            IdParts::with_common_tags("n", &[("z", "1"), ("app", "mine"), ("e", "")], &common)
+                .unwrap();
+        assert_eq!(
+            parts.tags(),
+            &[("app", "www"), ("nf.container", "c"), ("z", "1")]
+        );
+        assert_eq!(parts.rendered_len(), "n,app=www,nf.container=c,z=1".len());
+        assert_eq!(
+            IdParts::<'_, 4>::new("", &[("k", "v")]).unwrap_err(),
+            IdError::EmptyName
+        );
+        assert_eq!(
+            IdParts::<'_, 1>::new("n", &[("a", "1"), ("b", "2")]).unwrap_err(),
+            IdError::TooManyTags
+        );
+        let retagged: IdParts<'_, 4> =
+            IdParts::retagged("n", parts.tags().iter().copied(), &[("z", "")]).unwrap();
+        assert_eq!(retagged.tags(), &[("app", "www"), ("nf.container", "c")]);
+        let mut shown: heapless::String<64> = heapless::String::new();
+        write_display(&mut shown, retagged.name(), retagged.tags().iter().copied()).unwrap();
+        assert_eq!(
+            shown,
+            "MeterId(name=n, tags={'app': 'www', 'nf.container': 'c'})"
+        );
     }
 
     #[test]

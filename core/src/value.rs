@@ -34,6 +34,7 @@ pub enum Value<'a> {
     UInt(u64),
     /// A float, written like Python's `repr` (see [`crate::pyfloat`]; feature `float`).
     #[cfg(feature = "float")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "float")))]
     Float(f64),
     /// An exact decimal, `mantissa × 10^-scale`, written like Python's `repr` of that quotient
     /// with integer arithmetic only: `21.5` for `(2150, 2)`, `0.00025` for `(250000, 9)`.
@@ -48,10 +49,12 @@ pub enum Value<'a> {
     /// Raw bytes of a distinct-count sketch (`S`), written as padded standard base64
     /// (feature `sketch`).
     #[cfg(feature = "sketch")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "sketch")))]
     Bytes(&'a [u8]),
     /// An integer sketched as its 8-byte little-endian two's complement, written as base64
     /// (feature `sketch`).
     #[cfg(feature = "sketch")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "sketch")))]
     IntBytes([u8; 8]),
     /// Keeps the lifetime without the `sketch` feature; cannot be constructed.
     #[cfg(not(feature = "sketch"))]

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use spectator_core::meters::{Counter, DistributionSummary, Gauge, MaxGauge, Timer};
 use spectator_core::transport::{ErrorKind, NalTransport, Transport, TransportError};
-use spectator_core::{LineBuffer, MeterId};
+use spectator_core::{static_meter, LineBuffer, MeterId, Prefix, StaticPrefix};
 
 fn listener() -> UdpSocket {
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -30,29 +30,30 @@ fn receive(socket: &UdpSocket, count: usize) -> Vec<String> {
 fn lines_arrive_exactly_in_datagrams_of_bounded_size() {
     let spectatord = listener();
     let mut stack = std_embedded_nal::Stack;
-    let udp = NalTransport::connect(&mut stack, spectatord.local_addr().unwrap()).unwrap();
+    let mut udp = NalTransport::connect(&mut stack, spectatord.local_addr().unwrap()).unwrap();
     assert_eq!(udp.max_datagram(), 1472);
     // A 64-byte limit makes the buffer split the lines into several datagrams.
-    let mut sink: LineBuffer<_, 64> = LineBuffer::new(udp);
+    let mut buffer: LineBuffer<64> = LineBuffer::new();
 
-    let cycles = Counter::new(MeterId::<64, 2>::new("cycles", &[("program", "eco")]).unwrap());
-    let temp = Gauge::with_ttl(
-        MeterId::<64, 2>::new("temp", &[("zone", "drum")]).unwrap(),
-        60.try_into().unwrap(),
-    );
-    let duration = Timer::new(MeterId::<64>::new("cycle.duration", &[]).unwrap());
-    let water = DistributionSummary::new(MeterId::<64>::new("water", &[]).unwrap());
-    let rpm = MaxGauge::new(MeterId::<64>::new("rpm.max", &[]).unwrap());
+    type P = Prefix<64>;
+    let id = |name, tags| MeterId::<64, 2>::new(name, tags).unwrap();
+    let cycles = Counter::<P>::for_id(&id("cycles", &[("program", "eco")])).unwrap();
+    let ttl = 60.try_into().unwrap();
+    let temp = Gauge::<P>::for_id_with_ttl(&id("temp", &[("zone", "drum")]), ttl).unwrap();
+    let duration = Timer::<P>::for_id(&id("cycle.duration", &[])).unwrap();
+    let water = DistributionSummary::<P>::for_id(&id("water", &[])).unwrap();
+    const RPM: MaxGauge<StaticPrefix> = static_meter!(MaxGauge, "rpm.max");
 
+    let mut sink = buffer.via(&mut udp);
     cycles.increment(&mut sink);
     temp.set(&mut sink, 41.5);
     duration.record(&mut sink, 0.25);
     water.record(&mut sink, 12);
-    rpm.set(&mut sink, 1400);
+    RPM.set(&mut sink, 1400);
     cycles.increment_by(&mut sink, 2);
     nb::block!(sink.flush()).unwrap();
 
-    let stats = *sink.stats();
+    let stats = *buffer.stats();
     assert_eq!((stats.lines_sent, stats.dropped.total()), (6, 0));
     let datagrams = receive(&spectatord, stats.datagrams_sent as usize);
     assert!(datagrams.len() > 1, "{datagrams:?}");
@@ -69,22 +70,25 @@ fn lines_arrive_exactly_in_datagrams_of_bounded_size() {
             "c:cycles,program=eco:2",
         ]
     );
-    drop(sink); // closes the socket
+    udp.close().unwrap();
 }
 
 #[test]
-fn unbuffered_sends_each_line_alone() {
+fn a_zero_limit_sends_each_line_alone() {
     let spectatord = listener();
     let mut stack = std_embedded_nal::Stack;
-    let udp = NalTransport::connect(&mut stack, spectatord.local_addr().unwrap())
+    let mut udp = NalTransport::connect(&mut stack, spectatord.local_addr().unwrap())
         .unwrap()
         .with_max_datagram(100);
-    let mut sink: LineBuffer<_, 1472> = LineBuffer::unbuffered(udp);
-    assert_eq!(sink.max_datagram(), 100);
+    let mut buffer: LineBuffer<1472> = LineBuffer::new().with_max_datagram(0);
+    assert_eq!(buffer.max_datagram(), 0);
+    let mut sink = buffer.via(&mut udp);
     sink.append("c:a:1");
     sink.append("c:b:2");
+    sink.append(&format!("c:{}:3", "x".repeat(100))); // over the transport's 100 bytes
     assert_eq!(receive(&spectatord, 2), ["c:a:1", "c:b:2"]);
-    sink.into_transport().close().unwrap();
+    assert_eq!(buffer.stats().dropped.too_long, 1);
+    udp.close().unwrap();
 }
 
 #[test]
@@ -118,10 +122,11 @@ fn stack_errors_get_the_kind_the_classifier_gives() {
 fn without_a_classifier_errors_are_other_and_lose_their_lines() {
     let closed = listener().local_addr().unwrap();
     let mut stack = std_embedded_nal::Stack;
-    let udp = NalTransport::connect(&mut stack, closed).unwrap();
-    let mut sink: LineBuffer<_, 1472> = LineBuffer::new(udp);
+    let mut udp = NalTransport::connect(&mut stack, closed).unwrap();
+    let mut buffer: LineBuffer<1472> = LineBuffer::new();
     let mut kind = None;
     for _ in 0..50 {
+        let mut sink = buffer.via(&mut udp);
         sink.append("c:a:1");
         match sink.flush() {
             Err(nb::Error::Other(e)) => {
@@ -132,6 +137,6 @@ fn without_a_classifier_errors_are_other_and_lose_their_lines() {
         }
     }
     assert_eq!(kind, Some(ErrorKind::Other));
-    let stats = sink.stats();
+    let stats = buffer.stats();
     assert_eq!((stats.send_errors, stats.dropped.send_failed), (1, 1));
 }

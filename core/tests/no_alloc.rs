@@ -18,8 +18,9 @@ use spectator_core::pyfloat::PyFloat;
 use spectator_core::sanitize::write_sanitized;
 use spectator_core::transport::MemoryError;
 use spectator_core::{
-    CommonTags, ErrorKind, LineBuffer, LineWrite, Measurement, MemoryTransport, MeterId, MeterKind,
-    SliceWriter, StaticId, TagSet, Transport, Value, WriteTransport,
+    static_meter, AsyncTransport, CommonTags, ErrorKind, LineBuffer, LineWrite, Measurement,
+    MemoryTransport, MeterId, MeterKind, Prefix, SliceWriter, StaticId, StaticPrefix, TagSet,
+    Transport, Value, WriteTransport,
 };
 
 /// Runs `f` and returns how many heap allocations (reallocations included) this thread made
@@ -211,39 +212,122 @@ fn formatting_every_kind_and_value_does_not_allocate() {
     });
 }
 
+/// Every meter kind and operation over a run-time prefix (`for_id`), through a `Sender`.
 #[test]
 fn typed_meters_do_not_allocate() {
+    type P = Prefix<64>;
     let id = Id::new("m", &[("k", "v")]).unwrap();
-    let mut sink: LineBuffer<MemoryTransport<2048, 32>, 256> =
-        LineBuffer::new(MemoryTransport::new());
+    let mut udp: MemoryTransport<2048, 32> = MemoryTransport::new();
+    let mut buffer: LineBuffer<256> = LineBuffer::new();
     assert_no_alloc("meters", || {
-        AgeGauge::new(&id).now(&mut sink);
-        AgeGauge::new(&id).set(&mut sink, 1_700_000_000);
-        Counter::new(&id).increment(&mut sink);
-        Counter::new(&id).increment_by(&mut sink, 2.5);
-        Counter::new(&id).increment_by(&mut sink, 0);
-        DistinctCountSketch::new(&id).record_str(&mut sink, "héllo");
-        DistinctCountSketch::new(&id).record_bytes(&mut sink, b"\x00\x01");
-        DistinctCountSketch::new(&id).record_i64(&mut sink, -1);
-        DistinctCountSketch::new(&id).record_u64(&mut sink, u64::MAX);
-        DistributionSummary::new(&id).record(&mut sink, 512);
-        Gauge::new(&id).set(&mut sink, -0.0);
-        Gauge::with_ttl(&id, NonZeroU32::new(60).unwrap()).set(&mut sink, f64::NAN);
-        MaxGauge::new(&id).set(&mut sink, f64::INFINITY);
-        MonotonicCounter::new(&id).set(&mut sink, 1e16);
-        MonotonicCounterUint::new(&id).set(&mut sink, u64::MAX);
-        PercentileDistributionSummary::new(&id).record(&mut sink, 1e-5);
-        PercentileTimer::new(&id).record_duration(&mut sink, Duration::from_millis(1500));
-        Timer::new(&id).record(&mut sink, 0.0123456789);
-        Timer::new(&id).record(&mut sink, f64::NAN);
+        let ttl = NonZeroU32::new(60).unwrap();
+        let age = AgeGauge::<P>::for_id(&id).unwrap();
+        let counter = Counter::<P>::for_id(&id).unwrap();
+        let sketch = DistinctCountSketch::<P>::for_id(&id).unwrap();
+        let mut sink = buffer.via(&mut udp);
+        age.now(&mut sink);
+        age.set(&mut sink, 1_700_000_000);
+        counter.increment(&mut sink);
+        counter.increment_by(&mut sink, 2.5);
+        counter.increment_by(&mut sink, 0);
+        sketch.record_str(&mut sink, "héllo");
+        sketch.record_bytes(&mut sink, b"\x00\x01");
+        sketch.record_i64(&mut sink, -1);
+        sketch.record_u64(&mut sink, u64::MAX);
+        DistributionSummary::<P>::for_id(&id)
+            .unwrap()
+            .record(&mut sink, 512);
+        Gauge::<P>::for_id(&id).unwrap().set(&mut sink, -0.0);
+        Gauge::<P>::for_id_with_ttl(&id, ttl)
+            .unwrap()
+            .set(&mut sink, f64::NAN);
+        MaxGauge::<P>::for_id(&id)
+            .unwrap()
+            .set(&mut sink, f64::INFINITY);
+        MonotonicCounter::<P>::for_id(&id)
+            .unwrap()
+            .set(&mut sink, 1e16);
+        MonotonicCounterUint::<P>::for_id(&id)
+            .unwrap()
+            .set(&mut sink, u64::MAX);
+        PercentileDistributionSummary::<P>::for_id(&id)
+            .unwrap()
+            .record(&mut sink, 1e-5);
+        PercentileTimer::<P>::for_id(&id)
+            .unwrap()
+            .record_duration(&mut sink, Duration::from_millis(1500));
+        let timer = Timer::<P>::for_id(&id).unwrap();
+        timer.record(&mut sink, 0.0123456789);
+        timer.record(&mut sink, f64::NAN);
         sink.flush().unwrap();
-        assert_eq!(sink.stats().dropped.total(), 0);
-        assert_eq!(sink.transport().lines().count(), 17);
-        assert_eq!(
-            sink.transport().last_line(),
-            Some(&b"t:m,k=v:0.0123456789"[..])
-        );
+        assert_eq!(buffer.stats().dropped.total(), 0);
+        assert_eq!(buffer.stats().lines_sent, 17);
+        assert_eq!(udp.lines().count(), 17);
+        assert_eq!(udp.last_line(), Some(&b"t:m,k=v:0.0123456789"[..]));
     });
+}
+
+// Firmware meters: checked and rendered while compiling, in flash.
+const BOOTS: Counter<StaticPrefix> = static_meter!(Counter, "boots", "board" => "rev2");
+const TEMP: Gauge<StaticPrefix> = static_meter!(Gauge, ttl = 60, "temp", "unit" => "celsius");
+const HANDLE_TIME: Timer<StaticPrefix> = static_meter!(Timer, "handleTime");
+const BYTES_IN: MonotonicCounterUint<StaticPrefix> = static_meter!(MonotonicCounterUint, "bytesIn");
+
+/// `const` meters (`static_meter!`) through a `Sender`, into the buffer alone, and sent by an
+/// async transport.
+#[test]
+fn static_meters_do_not_allocate() {
+    let mut udp: MemoryTransport<32768, 64> = MemoryTransport::new();
+    let mut buffer: LineBuffer<1472> = LineBuffer::new();
+    let mut async_udp = AsyncMemory(MemoryTransport::new());
+    assert_no_alloc("static_meter!", || {
+        let mut sink = buffer.via(&mut udp);
+        for i in 0..200u32 {
+            BOOTS.increment(&mut sink);
+            TEMP.set(&mut sink, Value::decimal(2150 + i64::from(i % 7) * 25, 2));
+            HANDLE_TIME.record_duration(&mut sink, Duration::from_micros(250 + u64::from(i)));
+            BYTES_IN.set(&mut sink, u64::from(i) * 48);
+        }
+        sink.flush().unwrap();
+        assert_eq!(buffer.stats().lines_sent, 800);
+        assert_eq!(buffer.stats().dropped.total(), 0);
+        assert!(udp.len() > 1, "flushed on size");
+        assert!(udp.datagrams().all(|d| d.len() <= 1472));
+        assert_eq!(udp.last_line(), Some(&b"U:bytesIn:9552"[..]));
+
+        // The buffer alone holds lines (an async task's way); `room` says when to flush.
+        BOOTS.increment(&mut buffer);
+        TEMP.set(&mut buffer, 21);
+        assert_eq!(
+            buffer.pending(),
+            b"c:boots,board=rev2:1\ng,60:temp,unit=celsius:21"
+        );
+        assert_eq!(buffer.room(), 1472 - buffer.pending().len() - 1);
+        block_on(buffer.flush_async(&mut async_udp)).unwrap();
+        assert_eq!(async_udp.0.len(), 1);
+        assert!(buffer.pending().is_empty());
+    });
+}
+
+/// A [`MemoryTransport`] behind an async face: its futures never wait.
+struct AsyncMemory(MemoryTransport<1024, 8>);
+
+impl AsyncTransport for AsyncMemory {
+    type Error = MemoryError;
+    async fn send(&mut self, datagram: &[u8]) -> Result<(), MemoryError> {
+        nb::block!(self.0.send(datagram))
+    }
+}
+
+/// Polls `f` to completion with a no-op waker (allocation-free).
+fn block_on<F: core::future::Future>(f: F) -> F::Output {
+    let mut f = core::pin::pin!(f);
+    let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+    loop {
+        if let core::task::Poll::Ready(out) = f.as_mut().poll(&mut cx) {
+            return out;
+        }
+    }
 }
 
 #[test]
@@ -255,56 +339,68 @@ fn line_buffer_and_transports_do_not_allocate() {
     .unwrap();
     let counter = Measurement::new(MeterKind::Counter, id.spectatord_id(), Value::Int(1));
     let timer = Measurement::new(MeterKind::Timer, id.spectatord_id(), Value::Float(1e-5));
-    let mut sink: LineBuffer<MemoryTransport<16384, 64>, 1472> =
-        LineBuffer::new(MemoryTransport::new()).with_flush_interval(Duration::from_secs(5));
+    let requests = Counter::<Prefix<64>>::for_id(&id).unwrap();
+    let mut udp: MemoryTransport<16384, 64> = MemoryTransport::new();
+    let mut buffer: LineBuffer<1472> =
+        LineBuffer::new().with_flush_interval(Duration::from_secs(5));
     let mut out = [0u8; 4096];
 
     assert_no_alloc("LineBuffer over MemoryTransport", || {
         // Size-based flushes.
+        let mut sink = buffer.via(&mut udp);
         for _ in 0..100 {
             sink.record(&counter);
+            requests.increment(&mut sink);
             sink.record(&timer);
         }
         sink.append("c:x:1");
         sink.append(""); // invalid
         sink.append("c:x\n:1"); // invalid
         sink.flush().unwrap();
-        assert_eq!(sink.pending_lines(), 0);
+        assert_eq!(sink.buffer().pending_lines(), 0);
         // Time-based flushes.
         sink.poll(Duration::from_secs(100)).unwrap();
         sink.record(&counter);
         sink.poll(Duration::from_secs(104)).unwrap();
-        assert_eq!(sink.pending_lines(), 1);
+        assert_eq!(sink.buffer().pending_lines(), 1);
         sink.poll(Duration::from_secs(105)).unwrap();
-        assert_eq!(sink.pending_lines(), 0);
+        assert_eq!(sink.buffer().pending_lines(), 0);
         sink.flush().unwrap();
-        let stats = *sink.stats();
-        assert_eq!(stats.lines_sent, 202);
+        let stats = *buffer.stats();
+        assert_eq!(stats.lines_sent, 302);
         assert_eq!(stats.dropped.invalid, 2);
         assert_eq!(stats.dropped.total(), 2);
 
-        // A line longer than the buffer is sent alone; backpressure and failures are counted.
+        // A line longer than the buffer is dropped; backpressure and failures are counted.
         let long: heapless::String<2000> = core::iter::repeat_n('x', 1500).collect();
-        sink.append(&long);
-        sink.transport_mut().block(true);
-        sink.record(&counter);
-        assert_eq!(sink.flush(), Err(nb::Error::WouldBlock));
-        sink.transport_mut().block(false);
-        sink.transport_mut().fail_next(1, ErrorKind::NoRoute);
+        buffer.via(&mut udp).append(&long);
+        assert_eq!(buffer.stats().dropped.too_long, 1);
+        udp.block(true);
+        buffer.via(&mut udp).record(&counter);
+        assert_eq!(buffer.flush(&mut udp), Err(nb::Error::WouldBlock));
+        udp.block(false);
+        udp.fail_next(1, ErrorKind::NoRoute);
         assert_eq!(
-            sink.flush(),
+            buffer.flush(&mut udp),
             Err(nb::Error::Other(MemoryError::Injected(ErrorKind::NoRoute)))
         );
-        assert_eq!(sink.stats().dropped.send_failed, 1);
-        sink.transport_mut().clear();
+        assert_eq!(buffer.stats().dropped.send_failed, 1);
+        udp.clear();
 
-        // Unbuffered: every line its own datagram.
-        let mut unbuffered: LineBuffer<MemoryTransport<1024, 8>, 128> =
-            LineBuffer::unbuffered(MemoryTransport::new());
-        unbuffered.record(&counter);
-        unbuffered.record(&timer);
-        assert_eq!(unbuffered.transport().len(), 2);
-        let mut lines = unbuffered.transport().datagrams();
+        // A line longer than a lowered limit, but within the capacity, is sent alone.
+        let mut small: LineBuffer<128> = LineBuffer::new().with_max_datagram(32);
+        small.via(&mut udp).record(&counter);
+        assert_eq!(udp.datagrams().count(), 1);
+        assert_eq!(small.stats().lines_sent, 1);
+        udp.clear();
+
+        // A limit of 0: every line its own datagram.
+        let mut unbuffered: LineBuffer<128> = LineBuffer::new().with_max_datagram(0);
+        let mut sink = unbuffered.via(&mut udp);
+        sink.record(&counter);
+        sink.record(&timer);
+        assert_eq!(udp.len(), 2);
+        let mut lines = udp.datagrams();
         assert_eq!(
             lines.next(),
             Some(&b"c:server.numRequests,nf.app=www,status=200:1"[..])
@@ -315,20 +411,22 @@ fn line_buffer_and_transports_do_not_allocate() {
         );
 
         // A line too long for even an empty buffer is dropped.
-        let mut tiny: LineBuffer<MemoryTransport<64, 4>, 16> =
-            LineBuffer::new(MemoryTransport::new());
-        tiny.record(&counter);
-        assert_eq!(tiny.stats().dropped.too_long, 1);
+        let mut tiny: LineBuffer<16> = LineBuffer::new();
+        let mut t: MemoryTransport<64, 4> = MemoryTransport::new();
+        tiny.via(&mut t).record(&counter);
+        requests.increment(&mut tiny.via(&mut t));
+        assert_eq!(tiny.stats().dropped.too_long, 2);
     });
 
     assert_no_alloc("LineBuffer over WriteTransport on a slice", || {
-        let mut sink: LineBuffer<_, 128> = LineBuffer::new(WriteTransport::new(&mut out[..]));
+        let mut buffer: LineBuffer<128> = LineBuffer::new();
+        let mut sink = buffer.via(WriteTransport::new(&mut out[..]));
         for _ in 0..10 {
             sink.record(&counter);
         }
         sink.record(&timer);
         sink.flush().unwrap();
-        assert_eq!(sink.stats().lines_sent, 11);
+        assert_eq!(buffer.stats().lines_sent, 11);
         let mut small = [0u8; 4];
         let mut direct = WriteTransport::new(&mut small[..]);
         assert!(direct.send(b"too long").is_err());

@@ -168,7 +168,9 @@ fn counts<'a>(lines: impl IntoIterator<Item = &'a str>) -> BTreeMap<&'a str, usi
     counts
 }
 
-/// The value of a `prefix<float>` line: a non-negative, finite number of seconds under 10.
+/// The value of a `prefix<seconds>` line written by a `StopWatch`: a non-negative, finite number
+/// of seconds under 10, and an exact count of nanoseconds (at most 9 decimal places, e.g.
+/// `1.9646e-05`, never float noise such as `1.96459999999999e-05`).
 fn seconds(line: &str, prefix: &str) -> f64 {
     let value = line
         .strip_prefix(prefix)
@@ -180,7 +182,19 @@ fn seconds(line: &str, prefix: &str) -> f64 {
         (0.0..10.0).contains(&seconds),
         "{line:?}: implausible duration"
     );
+    assert!(
+        decimal_places(value) <= 9,
+        "{line:?}: not an exact number of nanoseconds"
+    );
     seconds
+}
+
+/// The decimal places of a number written like Python's `repr`: `0.25` has 2, `1.9646e-05` 9.
+fn decimal_places(value: &str) -> i64 {
+    let (mantissa, exponent) = value.split_once('e').unwrap_or((value, "0"));
+    let fraction = mantissa.split_once('.').map_or(0, |(_, f)| f.len());
+    let exponent: i64 = exponent.parse().expect("an exponent");
+    (fraction as i64 - exponent).max(0)
 }
 
 // ---- web-server ----------------------------------------------------------------------------
@@ -189,11 +203,73 @@ const WEB_SERVER: &str = env!("CARGO_BIN_EXE_web-server");
 const LATENCY: &str = "T:server.requestLatency,nf.app=web-server-example:";
 const IN_FLIGHT: &str = "g:server.requestsInFlight,nf.app=web-server-example:";
 
+/// The runtime metrics' ids (with the example's common tag): one line each per collection.
+const RUNTIME_IDS: [&str; 22] = [
+    "g:rust.fd,id=allocated,nf.app=web-server-example",
+    "g:rust.fd,id=max,nf.app=web-server-example",
+    "C:rust.resource.time,mode=user,nf.app=web-server-example",
+    "C:rust.resource.time,mode=system,nf.app=web-server-example",
+    "g:rust.resource.maxResidentSetSize,nf.app=web-server-example",
+    "g:rust.memory.residentSetSize,nf.app=web-server-example",
+    "U:rust.resource.pageFaults,io.required=false,nf.app=web-server-example",
+    "U:rust.resource.pageFaults,io.required=true,nf.app=web-server-example",
+    "U:rust.resource.blockOperations,id=input,nf.app=web-server-example",
+    "U:rust.resource.blockOperations,id=output,nf.app=web-server-example",
+    "U:rust.resource.contextSwitches,id=voluntary,nf.app=web-server-example",
+    "U:rust.resource.contextSwitches,id=involuntary,nf.app=web-server-example",
+    "g:rust.threads,nf.app=web-server-example",
+    "g:rust.cpu.count,nf.app=web-server-example",
+    "g:rust.tokio.workers,nf.app=web-server-example",
+    "g:rust.tokio.aliveTasks,nf.app=web-server-example",
+    "g:rust.tokio.globalQueueDepth,nf.app=web-server-example",
+    "U:spectator.client.lines,id=sent,nf.app=web-server-example",
+    "U:spectator.client.dropped,nf.app=web-server-example,reason=too_long",
+    "U:spectator.client.dropped,nf.app=web-server-example,reason=invalid",
+    "U:spectator.client.dropped,nf.app=web-server-example,reason=backpressure",
+    "U:spectator.client.dropped,nf.app=web-server-example,reason=send_failed",
+];
+
+/// Whether `line` is one of the runtime metrics'.
+fn is_runtime_line(line: &str) -> bool {
+    line.get(2..)
+        .is_some_and(|id| id.starts_with("rust.") || id.starts_with("spectator.client."))
+}
+
+/// The runtime metrics a run sent: every id the same number of times (once per collection: at
+/// start, then every 30 s), at least once, each value a non-negative number, and nothing lost.
+fn check_runtime_lines(lines: &[&str]) {
+    let mut by_id: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for line in lines {
+        let (id, value) = line.rsplit_once(':').unwrap();
+        let value: f64 = value.parse().unwrap();
+        assert!(value >= 0.0, "{line}");
+        by_id.entry(id).or_default().push(value);
+    }
+    let ids: Vec<&str> = by_id.keys().copied().collect();
+    let mut expected = RUNTIME_IDS.to_vec();
+    expected.sort_unstable();
+    assert_eq!(ids, expected, "{lines:#?}");
+    let collections = by_id[RUNTIME_IDS[0]].len();
+    assert!(collections >= 1);
+    assert!(by_id.values().all(|v| v.len() == collections), "{lines:#?}");
+    assert!(by_id["g:rust.tokio.workers,nf.app=web-server-example"][0] >= 1.0);
+    assert!(by_id["g:rust.threads,nf.app=web-server-example"][0] >= 1.0);
+    for (id, values) in &by_id {
+        if id.starts_with("U:spectator.client.dropped") {
+            assert!(values.iter().all(|&v| v == 0.0), "{id}: {values:?}");
+        }
+    }
+}
+
 /// The lines of `--self-test 10`: requests 0..10 are planned as good (0, 1, 2, 5, 6, 7),
 /// without country (3, 8) and with an empty title (4, 9); four run at a time, so only the
-/// multiset of lines is fixed, and the in-flight gauge's sequence of values.
+/// multiset of lines is fixed, and the in-flight gauge's sequence of values. Then the runtime
+/// metrics' lines ([`check_runtime_lines`]).
 fn check_web_server_lines(lines: &[&str]) {
     assert_spectatord_accepts(lines);
+    let (runtime, lines): (Vec<&str>, Vec<&str>) = lines.iter().partition(|l| is_runtime_line(l));
+    check_runtime_lines(&runtime);
+    let lines = &lines[..];
     let tagged = |country: &str, status: &str, title: &str| {
         format!(
             "c:server.requestCount,country={country},nf.app=web-server-example,status={status},title={title},version=v1:1"
@@ -268,8 +344,9 @@ fn web_server_self_test_over_udp_flushes_the_buffer_at_close() {
     let run = run(WEB_SERVER, &["--self-test", "10"], &listener.location);
     assert!(run.status.success(), "{}", run.stderr);
     assert_eq!(run.stdout, "", "metrics go to UDP only");
-    let datagrams = listener.datagrams(50);
-    // 50 short lines fit one buffered datagram, sent when the registry is closed.
+    let datagrams = listener.datagrams(50 + RUNTIME_IDS.len());
+    // 72 short lines (50 of the requests, 22 of the runtime metrics) fit one buffered
+    // datagram, sent when the registry is closed.
     assert_eq!(datagrams.len(), 1, "{datagrams:#?}");
     let lines: Vec<&str> = datagrams[0].iter().map(String::as_str).collect();
     check_web_server_lines(&lines);
@@ -280,6 +357,101 @@ fn web_server_rejects_bad_arguments() {
     let run = run(WEB_SERVER, &["--listen", "not-an-address"], "none");
     assert_eq!(run.status.code(), Some(2));
     assert!(run.stderr.contains("listen address"), "{}", run.stderr);
+}
+
+// ---- web-server-metrics --------------------------------------------------------------------
+
+const WEB_SERVER_METRICS: &str = env!("CARGO_BIN_EXE_web-server-metrics");
+const APP: &str = "nf.app=web-server-metrics-example";
+
+/// The lines of `--self-test 10` through the `metrics` facade: the same requests as
+/// [`check_web_server_lines`]'s, with the counter and the in-flight gauge aggregated every
+/// second. A report can fall inside the run, so a counter's id may have more than one line:
+/// their sum is exact. The gauge has one line per report, each a value it had (0 to 4, the
+/// client's concurrency), the last 0.
+fn check_web_server_metrics_lines(lines: &[&str]) {
+    assert_spectatord_accepts(lines);
+    let mut sums: BTreeMap<String, u64> = BTreeMap::new();
+    let mut sizes: Vec<u64> = Vec::new();
+    let mut latencies = 0;
+    let mut in_flight: Vec<i64> = Vec::new();
+    for line in lines {
+        let (prefix, value) = line.rsplit_once(':').unwrap();
+        match &prefix[..2] {
+            "c:" => *sums.entry(prefix.to_owned()).or_default() += value.parse::<u64>().unwrap(),
+            "d:" => {
+                assert_eq!(prefix, format!("d:server.responseSize,{APP}"));
+                sizes.push(value.parse().unwrap());
+            }
+            "T:" => {
+                seconds(line, &format!("T:server.requestLatency,{APP}:"));
+                latencies += 1;
+            }
+            "g:" => {
+                assert_eq!(prefix, format!("g:server.requestsInFlight,{APP}"));
+                in_flight.push(value.parse().unwrap());
+            }
+            _ => panic!("unexpected line {line:?}"),
+        }
+    }
+    let id = |country: &str, status: &str, title: &str| {
+        format!("c:server.requestCount,country={country},{APP},status={status},title={title},version=v1")
+    };
+    let expected: BTreeMap<String, u64> = [
+        (id("US", "200", "Stranger_Things"), 2),
+        (id("BR", "200", "Narcos"), 2),
+        (id("DE", "200", "Am_lie"), 2),
+        (id("unknown", "400", "Narcos"), 2),
+        (id("BR", "400", "unknown"), 2),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(sums, expected);
+    sizes.sort();
+    assert_eq!(sizes, [21, 21, 22, 22, 25, 25, 27, 27, 30, 30]);
+    assert_eq!(latencies, 10, "one latency per request: {lines:#?}");
+    assert!(!in_flight.is_empty());
+    assert!(
+        in_flight.iter().all(|n| (0..=4).contains(n)),
+        "{in_flight:?}"
+    );
+    assert_eq!(in_flight.last(), Some(&0), "{in_flight:?}");
+}
+
+#[test]
+fn web_server_metrics_self_test_on_stdout() {
+    let run = run(WEB_SERVER_METRICS, &["--self-test", "10"], "stdout");
+    assert!(run.status.success(), "{}", run.stderr);
+    assert!(run.stderr.contains("self-test passed"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("meters: 8, created: 8"),
+        "{}",
+        run.stderr
+    );
+    check_web_server_metrics_lines(&stdout_lines(&run));
+}
+
+#[test]
+fn web_server_metrics_self_test_over_udp() {
+    let listener = Listener::bind();
+    let run = run(
+        WEB_SERVER_METRICS,
+        &["--self-test", "10"],
+        &listener.location,
+    );
+    assert!(run.status.success(), "{}", run.stderr);
+    assert_eq!(run.stdout, "", "metrics go to UDP only");
+    // 10 latencies, 10 sizes, 5 counters and a gauge at least.
+    let datagrams = listener.datagrams(26);
+    let lines: Vec<&str> = datagrams.iter().flatten().map(String::as_str).collect();
+    check_web_server_metrics_lines(&lines);
+}
+
+#[test]
+fn web_server_metrics_rejects_a_bad_location() {
+    let run = run(WEB_SERVER_METRICS, &["--self-test", "1"], "udp://127.0.0.1");
+    assert_eq!(run.status.code(), Some(2));
+    assert!(run.stderr.contains("port"), "{}", run.stderr);
 }
 
 // ---- batch-job -----------------------------------------------------------------------------

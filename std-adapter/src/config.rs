@@ -59,6 +59,7 @@ pub struct Config {
     max_datagram: usize,
     backlog_size: usize,
     flush_interval: Duration,
+    aggregate: Option<Duration>,
 }
 
 impl Config {
@@ -113,6 +114,12 @@ impl Config {
     pub fn flush_interval(&self) -> Duration {
         self.flush_interval
     }
+
+    /// The aggregation report interval, when client-side aggregation is on
+    /// ([`ConfigBuilder::aggregate`]).
+    pub fn aggregate(&self) -> Option<Duration> {
+        self.aggregate
+    }
 }
 
 /// Builds a [`Config`]; [`build`](ConfigBuilder::build) validates everything.
@@ -124,9 +131,15 @@ pub struct ConfigBuilder {
     max_datagram: usize,
     backlog_size: usize,
     flush_interval: Duration,
+    aggregate: Option<Duration>,
+    spectatord_step: Duration,
     env: Env,
     use_env: bool,
 }
+
+/// spectatord's default step (its `--frequency`): what an aggregation interval must stay below
+/// unless [`ConfigBuilder::spectatord_step`] says otherwise.
+pub const DEFAULT_SPECTATORD_STEP: Duration = Duration::from_secs(5);
 
 impl Default for ConfigBuilder {
     fn default() -> Self {
@@ -137,6 +150,8 @@ impl Default for ConfigBuilder {
             max_datagram: DEFAULT_MAX_DATAGRAM,
             backlog_size: DEFAULT_BACKLOG,
             flush_interval: Duration::from_secs(5),
+            aggregate: None,
+            spectatord_step: DEFAULT_SPECTATORD_STEP,
             env: Env::Process,
             use_env: true,
         }
@@ -198,6 +213,41 @@ impl ConfigBuilder {
         self
     }
 
+    /// Turns on exact client-side aggregation: counters, gauges, max gauges, age gauges and
+    /// monotonic counters keep their interval's figure in atomic cells (the sum, the last
+    /// value, the maximum) and the registry reports one line per updated meter every
+    /// `interval` (1 s is a good choice), on [`Registry::flush`](crate::Registry::flush), on
+    /// close and when the last handle is dropped. Timers, distribution summaries and sketches
+    /// still send one line per update: spectatord needs every value of those. Off by default,
+    /// so the output stays line for line spectator-py's. A meter whose handles are all dropped
+    /// is reported once more and forgotten, so short-lived ids do not accumulate.
+    ///
+    /// The interval must be shorter than spectatord's step (5 s unless
+    /// [`spectatord_step`](Self::spectatord_step) says otherwise), so that each step's figure
+    /// lands in that step or, at its edge, the next; [`build`](Self::build) refuses a longer
+    /// one or 0.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use spectator_std::{Config, ConfigError};
+    /// let config = Config::builder().aggregate(Duration::from_secs(1)).without_env().build()?;
+    /// assert_eq!(config.aggregate(), Some(Duration::from_secs(1)));
+    /// let too_long = Config::builder().aggregate(Duration::from_secs(5)).without_env().build();
+    /// assert!(matches!(too_long, Err(ConfigError::InvalidAggregateInterval { .. })));
+    /// # Ok::<(), ConfigError>(())
+    /// ```
+    pub fn aggregate(mut self, interval: Duration) -> Self {
+        self.aggregate = Some(interval);
+        self
+    }
+
+    /// spectatord's step (its `--frequency`, 5 s by default), when it was started with a
+    /// longer one: raises the limit on the [aggregation interval](Self::aggregate).
+    pub fn spectatord_step(mut self, step: Duration) -> Self {
+        self.spectatord_step = step;
+        self
+    }
+
     /// Reads the environment from `vars` instead of the process (for tests).
     pub fn env<K: Into<String>, V: Into<String>>(
         mut self,
@@ -241,6 +291,14 @@ impl ConfigBuilder {
         if self.max_datagram == 0 || self.max_datagram > UDP_MAX_PAYLOAD {
             return Err(ConfigError::InvalidMaxDatagram(self.max_datagram));
         }
+        if let Some(interval) = self.aggregate {
+            if interval.is_zero() || interval >= self.spectatord_step {
+                return Err(ConfigError::InvalidAggregateInterval {
+                    interval,
+                    step: self.spectatord_step,
+                });
+            }
+        }
         let buffer_size = if self.buffer_size > self.max_datagram {
             log::warn!(
                 target: "spectator::registry",
@@ -266,6 +324,7 @@ impl ConfigBuilder {
             max_datagram: self.max_datagram,
             backlog_size: self.backlog_size,
             flush_interval: self.flush_interval,
+            aggregate: self.aggregate,
         })
     }
 }

@@ -5,6 +5,12 @@
 //! outputs `none`, `memory`, `stdout`, `stderr`, `file://`, `udp` and `unix`, a line buffer with
 //! background flushing, [`StopWatch`], and a [`global`] registry.
 //!
+//! The meters are the core's ([`spectator_core::meters`]), bound to the registry by a
+//! [`MeterBinding`]: its id, its line prefix rendered once, and the registry's output. An update
+//! such as `counter.increment()` applies the kind's filter in the core, and the binding hands
+//! the prefix and the value to the output: the core's `LineBuffer` (buffered UDP and Unix), or a
+//! line formatted on the stack (unbuffered sockets, streams, memory).
+//!
 //! Lines are byte-identical to spectator-py 1.2.1's. Where spectator-py misbehaves, this crate
 //! does better:
 //!
@@ -38,34 +44,41 @@
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod aggregation;
+mod binding;
 mod config;
 mod error;
 mod global;
 mod location;
 mod meter_id;
-mod meters;
 mod output;
 mod registry;
+mod runtime;
 mod stopwatch;
 
+pub use binding::{
+    AgeGauge, Counter, DistinctCountSketch, DistributionSummary, Gauge, MaxGauge, MeterBinding,
+    MonotonicCounter, MonotonicCounterUint, PercentileDistributionSummary, PercentileTimer, Timer,
+};
 pub use config::{
-    Config, ConfigBuilder, DEFAULT_BACKLOG, DEFAULT_MAX_DATAGRAM, LOCATION_ENV, UDP_MAX_PAYLOAD,
+    Config, ConfigBuilder, DEFAULT_BACKLOG, DEFAULT_MAX_DATAGRAM, DEFAULT_SPECTATORD_STEP,
+    LOCATION_ENV, UDP_MAX_PAYLOAD,
 };
 pub use error::ConfigError;
 pub use global::global;
 pub use location::{Location, DEFAULT_UDP, DEFAULT_UNIX};
 pub use meter_id::{MeterId, MAX_TAGS};
-pub use meters::{
-    AgeGauge, Counter, DistinctCountSketch, DistributionSummary, Gauge, MaxGauge, MonotonicCounter,
-    MonotonicCounterUint, PercentileDistributionSummary, PercentileTimer, RecordSeconds, Timer,
-};
 pub use output::MemoryWriter;
 pub use registry::Registry;
+pub use runtime::{RuntimeMetrics, RuntimeMetricsHandle};
 pub use spectator_core::{IdError, Stats, Value};
-pub use stopwatch::{time, Clock, ManualClock, StopWatch, SystemClock};
+pub use stopwatch::{time, Clock, ManualClock, RecordDuration, StopWatch, SystemClock};
 
-/// The README's Rust examples (core and std), compiled and run as doctests.
+/// The crate's README (its page on crates.io), compiled and run as a doctest from the crate's
+/// own files, so the packaged crate checks it too. The workspace README's examples are tested
+/// by the conformance crate (`tests/lib.rs`).
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

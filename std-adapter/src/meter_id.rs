@@ -1,10 +1,12 @@
-//! [`MeterId`]: a heap-backed, cheaply cloned meter id, built with the core's merge rules.
+//! [`MeterId`]: a heap-backed, cheaply cloned meter id: the core's one id construction
+//! ([`IdParts`]), stored behind an `Arc`.
 
 use std::fmt;
 use std::sync::Arc;
 
 use spectator_core::meters::Identity;
-use spectator_core::{CommonTags, IdError, TagSet};
+use spectator_core::tag_set::{write_display, IdParts};
+use spectator_core::{CommonTags, IdError};
 
 /// The most tags an id can have here (Atlas itself accepts far fewer).
 pub const MAX_TAGS: usize = 128;
@@ -18,10 +20,11 @@ struct Inner {
 
 /// A meter's name and tags, with its `name,k=v,…` protocol text rendered once.
 ///
-/// Same rules as spectator-py's `MeterId` (and [`spectator_core::MeterId`]): a repeated key keeps
-/// its last value, tags with an empty key or value are dropped with a warning, every character
-/// outside `-._~^0-9A-Za-z` becomes `_`, tags are ordered by their original key. Cloning is an
-/// `Arc` clone.
+/// Built by the core's [`IdParts`], like [`spectator_core::MeterId`], so with spectator-py's
+/// rules: a repeated key keeps its last value, tags with an empty key or value are dropped with
+/// a warning, every character outside `-._~^0-9A-Za-z` becomes `_`, tags are ordered by their
+/// original key. This type only stores the result, on the heap: any number of bytes, up to
+/// [`MAX_TAGS`] tags. Cloning is an `Arc` clone.
 ///
 /// ```
 /// use spectator_std::MeterId;
@@ -33,24 +36,49 @@ struct Inner {
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct MeterId(Arc<Inner>);
 
+/// Whether `rendered` is an Atlas-invalid id not warned about before. Remembers at most
+/// [`WARNED_IDS`] ids; past that, every further invalid id is warned about once more each time.
+fn first_time_invalid(rendered: &str) -> bool {
+    static WARNED: std::sync::Mutex<Option<std::collections::HashSet<String>>> =
+        std::sync::Mutex::new(None);
+    let mut warned = WARNED.lock().unwrap_or_else(|p| p.into_inner());
+    let warned = warned.get_or_insert_with(Default::default);
+    if warned.contains(rendered) {
+        return false;
+    }
+    if warned.len() < WARNED_IDS {
+        warned.insert(rendered.to_owned());
+    }
+    true
+}
+
+/// How many Atlas-invalid ids spectator-std remembers having warned about.
+const WARNED_IDS: usize = 10_000;
+
 impl MeterId {
     /// An id from a name and tags, without common tags.
     pub fn new(name: &str, tags: &[(&str, &str)]) -> Result<Self, IdError> {
-        let mut set: TagSet<'_, MAX_TAGS> = TagSet::new();
-        set.apply_user(tags)?;
-        Self::finish(name, set)
+        Ok(Self::from_parts(&IdParts::new(name, tags)?))
     }
 
     /// An id with common tags merged on top of the user's (spec §3.4).
+    ///
+    /// ```
+    /// use spectator_core::CommonTags;
+    /// use spectator_std::MeterId;
+    /// let common = CommonTags { extra: &[("nf.app", "www")], container: None, process: None };
+    /// let id = MeterId::with_common_tags("x", &[("nf.app", "mine")], &common)?;
+    /// assert_eq!(id.spectatord_id(), "x,nf.app=www");
+    /// # Ok::<(), spectator_core::IdError>(())
+    /// ```
     pub fn with_common_tags(
         name: &str,
         tags: &[(&str, &str)],
         common: &CommonTags<'_>,
     ) -> Result<Self, IdError> {
-        let mut set: TagSet<'_, MAX_TAGS> = TagSet::new();
-        set.apply_user(tags)?;
-        set.apply_common_tags(common)?;
-        Self::finish(name, set)
+        Ok(Self::from_parts(&IdParts::with_common_tags(
+            name, tags, common,
+        )?))
     }
 
     /// A copy with `key` set to `value` (an empty value removes the tag).
@@ -63,37 +91,26 @@ impl MeterId {
         if tags.is_empty() {
             return Ok(self.clone());
         }
-        let mut set: TagSet<'_, MAX_TAGS> = TagSet::from_valid(self.tags())?;
-        set.apply_user(tags)?;
-        Self::finish(self.name(), set)
+        let parts = IdParts::retagged(self.name(), self.tags(), tags)?;
+        Ok(Self::from_parts(&parts))
     }
 
-    fn finish(name: &str, mut set: TagSet<'_, MAX_TAGS>) -> Result<Self, IdError> {
-        if name.is_empty() {
-            log::warn!(target: "spectator::meter_id", "MeterId(name=, tags=...) refused: the name is empty");
-            return Err(IdError::EmptyName);
+    /// Stores what the core's one id construction ([`IdParts`]) built; warns once per id
+    /// (per process) that Atlas will drop it when it breaks Atlas's limits.
+    fn from_parts(parts: &IdParts<'_, MAX_TAGS>) -> Self {
+        let mut rendered = Rendered(String::with_capacity(parts.rendered_len()));
+        let _ = parts.write_id(&mut rendered);
+        if parts.atlas_rule().is_some() && first_time_invalid(&rendered.0) {
+            parts.warn_if_invalid_for_atlas();
         }
-        if set.dropped_any() {
-            log::warn!(
-                target: "spectator::meter_id",
-                "MeterId(name={name}) has tag keys or values which are zero-length strings; proceeding with truncated tags"
-            );
-        }
-        set.sort();
-        let mut rendered = Rendered(String::with_capacity(
-            name.len() + 16 * set.as_slice().len(),
-        ));
-        let _ =
-            spectator_core::tag_set::write_id(&mut rendered, name, set.as_slice().iter().copied());
-        Ok(Self(Arc::new(Inner {
-            name: name.to_owned(),
-            tags: set
-                .as_slice()
-                .iter()
+        let tags = parts.tags().iter();
+        Self(Arc::new(Inner {
+            name: parts.name().to_owned(),
+            tags: tags
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
             rendered: rendered.0,
-        })))
+        }))
     }
 
     /// The name as given.
@@ -124,14 +141,10 @@ impl Identity for MeterId {
     }
 }
 
-/// Renders like spectator-py's `str(MeterId)`.
+/// Renders like spectator-py's `str(MeterId)` (the core's [`write_display`]).
 impl fmt::Display for MeterId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "MeterId(name={}, tags={{", self.name())?;
-        for (i, (k, v)) in self.tags().enumerate() {
-            write!(f, "{}'{k}': '{v}'", if i == 0 { "" } else { ", " })?;
-        }
-        f.write_str("})")
+        write_display(f, self.name(), self.tags())
     }
 }
 
@@ -141,7 +154,8 @@ impl fmt::Debug for MeterId {
     }
 }
 
-/// A growable [`LineWrite`](spectator_core::LineWrite) target.
+/// A growable [`LineWrite`](spectator_core::LineWrite) target: ids, and lines too long for
+/// the stack.
 pub(crate) struct Rendered(pub(crate) String);
 
 impl spectator_core::LineWrite for Rendered {

@@ -1,35 +1,44 @@
 //! [`Registry`]: spectator-py's `Registry`, shared across threads.
 
+use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::Duration;
 
-use spectator_core::{CommonTags, IdError, Measurement, Sink, Stats};
+use spectator_core::meters::Bound;
+use spectator_core::{CommonTags, IdError, MeterKind, Stats};
 
+use crate::aggregation::Aggregator;
+use crate::binding::*;
 use crate::config::Config;
 use crate::error::ConfigError;
-use crate::meter_id::{MeterId, Rendered};
-use crate::meters::*;
-use crate::output::{AtomicStats, MemoryWriter, Output};
+use crate::meter_id::MeterId;
+use crate::output::{MemoryWriter, Output};
 
-/// What every meter of a registry shares.
+/// What every meter of a registry shares: a [`MeterBinding`] writes its lines to `output`, which
+/// drops them once `closed`.
 pub(crate) struct Shared {
     config: Config,
-    output: Output,
-    stats: AtomicStats,
-    closed: AtomicBool,
+    pub(crate) output: Output,
+    pub(crate) closed: AtomicBool,
+    /// The aggregation cells, when [`Config::aggregate`] is on.
+    pub(crate) aggregator: Option<Aggregator>,
     stop: Arc<(Mutex<bool>, Condvar)>,
 }
 
 impl Shared {
-    /// Writes one measurement of a meter whose line up to the value is `prefix` (see
-    /// [`MeterSink`]); dropped once the registry is closed.
-    #[inline]
-    fn write_prefixed(&self, prefix: &str, m: &Measurement<'_>) {
-        if !self.closed.load(Ordering::Relaxed) {
-            self.output
-                .write_prefixed(prefix, m, &self.stats, &self.closed);
+    /// Writes the aggregated meters' lines of the interval to the output (even while
+    /// closing: `open` is the output's closed flag to obey, or a fresh one at close).
+    fn report(&self, open: &AtomicBool) {
+        if let Some(aggregator) = &self.aggregator {
+            aggregator.report(|prefix, value| self.output.record(prefix, value, open));
         }
+    }
+
+    /// What the background thread does every interval: the aggregation report, then a flush.
+    fn tick(&self) {
+        self.report(&self.closed);
+        self.output.flush();
     }
 
     fn close(&self) {
@@ -37,6 +46,8 @@ impl Shared {
             return;
         }
         log::debug!(target: "spectator::registry", "Close Registry Writer");
+        // Updates stop at `closed`; what the cells took before is reported once more.
+        self.report(&AtomicBool::new(false));
         self.output.close();
         let (stopped, wake) = &*self.stop;
         *stopped.lock().unwrap_or_else(|p| p.into_inner()) = true;
@@ -50,46 +61,8 @@ impl Drop for Shared {
     }
 }
 
-/// What a meter handle writes through: the registry's state and the meter's line up to the
-/// value, `symbol[,ttl]:id:` ([`line_prefix`]), rendered once when the meter was created, so a
-/// buffered update copies it and formats only the value.
-pub(crate) struct MeterSink<'a> {
-    pub(crate) shared: &'a Shared,
-    pub(crate) prefix: &'a str,
-}
-
-impl Sink for MeterSink<'_> {
-    #[inline]
-    fn record(&mut self, m: &Measurement<'_>) {
-        #[cfg(debug_assertions)]
-        check_prefix(self.prefix, m);
-        self.shared.write_prefixed(self.prefix, m);
-    }
-}
-
-/// `m`'s line without its value: `symbol[,ttl]:id:`, the prefix a meter renders once.
-pub(crate) fn line_prefix(m: &Measurement<'_>) -> Arc<str> {
-    let mut prefix = Rendered(String::with_capacity(m.line_len()));
-    let _ = m.write_prefix_to(&mut prefix);
-    Arc::from(prefix.0)
-}
-
-/// Debug builds (the tests) check that a meter's prefix is its measurements' (on the stack:
-/// the hot path stays allocation-free there too).
-#[cfg(debug_assertions)]
-fn check_prefix(prefix: &str, m: &Measurement<'_>) {
-    let mut line: heapless::Vec<u8, 1024> = heapless::Vec::new();
-    if m.write_to(&mut line).is_ok() {
-        debug_assert!(
-            line.starts_with(prefix.as_bytes())
-                && line.len() == prefix.len() + m.value.rendered_len(),
-            "meter prefix {prefix:?} is not that of {m:?}"
-        );
-    }
-}
-
-/// Flushes `shared` every `interval` until it is closed or gone; holds no strong reference
-/// while sleeping, so it never keeps a registry alive.
+/// Reports aggregated meters and flushes `shared` every `interval` until it is closed or gone;
+/// holds no strong reference while sleeping, so it never keeps a registry alive.
 fn spawn_flusher(shared: Weak<Shared>, stop: Arc<(Mutex<bool>, Condvar)>, interval: Duration) {
     let spawned = std::thread::Builder::new()
         .name("spectator-flush".into())
@@ -111,7 +84,7 @@ fn spawn_flusher(shared: Weak<Shared>, stop: Arc<(Mutex<bool>, Condvar)>, interv
                     return;
                 };
                 drop(guard);
-                shared.output.flush();
+                shared.tick();
                 drop(shared);
                 guard = stopped.lock().unwrap_or_else(|p| p.into_inner());
             }
@@ -162,18 +135,20 @@ impl Registry {
         );
         let output = Output::open(&config)?;
         log::info!(target: "spectator::writer", "initialize writer to {} (buffer_size={})", config.location(), config.buffer_size());
-        let needs_flusher = output.needs_flusher();
-        let interval = config.flush_interval();
+        let needs_flusher = output.needs_flusher() || config.aggregate().is_some();
+        // With aggregation, the report interval paces the flushes too: its lines leave at once.
+        let interval = config.aggregate().unwrap_or(config.flush_interval());
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let aggregator = config.aggregate().map(|_| Aggregator::new());
         let shared = Arc::new(Shared {
             config,
             output,
-            stats: AtomicStats::default(),
             closed: AtomicBool::new(false),
+            aggregator,
             stop: Arc::clone(&stop),
         });
         if needs_flusher && !interval.is_zero() {
-            log::info!(target: "spectator::writer", "start background flush, every {interval:?}");
+            log::info!(target: "spectator::writer", "start background flush and aggregation report, every {interval:?}");
             spawn_flusher(Arc::downgrade(&shared), stop, interval);
         }
         Ok(Self { shared })
@@ -194,14 +169,19 @@ impl Registry {
         self.shared.output.memory_writer()
     }
 
-    /// Lines, bytes and datagrams sent, lines dropped and send errors so far.
+    /// Lines, bytes and datagrams sent, lines dropped and send errors so far; with
+    /// aggregation, also the updates aggregated and the lines their reports wrote.
     pub fn stats(&self) -> Stats {
-        self.shared.output.stats(&self.shared.stats)
+        let mut stats = self.shared.output.stats();
+        if let Some(aggregator) = &self.shared.aggregator {
+            (stats.aggregated_updates, stats.aggregated_lines) = aggregator.counts();
+        }
+        stats
     }
 
-    /// Sends buffered lines and flushes file or stdout output now.
+    /// Reports aggregated meters, sends buffered lines and flushes file or stdout output now.
     pub fn flush(&self) {
-        self.shared.output.flush();
+        self.shared.tick();
     }
 
     /// Flushes, then drops every later write (spectator-py's `close()`). If spectatord is not
@@ -231,6 +211,49 @@ impl Registry {
             .map_err(|e| log::warn!(target: "spectator::meter_id", "meter {name:?} disabled: {e}"))
             .ok()
     }
+
+    /// A meter of `kind` bound to this registry (see [`MeterBinding`]).
+    fn bind(
+        &self,
+        kind: MeterKind,
+        id: Option<MeterId>,
+        ttl: Option<NonZeroU32>,
+    ) -> Bound<MeterBinding> {
+        Bound::new(MeterBinding::new(kind, id, ttl, Arc::clone(&self.shared)))
+    }
+}
+
+/// A registry that a background task (runtime metrics) refers to without keeping it alive:
+/// [`upgrade`](Self::upgrade) gives it while it is open, and [`close_signal`](Self::close_signal)
+/// is the registry's own, set and notified when it is closed or dropped.
+#[derive(Clone)]
+pub(crate) struct WeakRegistry {
+    shared: Weak<Shared>,
+    stop: Arc<(Mutex<bool>, Condvar)>,
+}
+
+impl WeakRegistry {
+    /// The registry, unless it was dropped or closed.
+    pub(crate) fn upgrade(&self) -> Option<Registry> {
+        let shared = self.shared.upgrade()?;
+        (!shared.closed.load(Ordering::Relaxed)).then_some(Registry { shared })
+    }
+
+    /// `true` once the registry is closed or dropped; its condition variable is notified then
+    /// (the background flush waits on it too, so a notification must not mean "closed").
+    pub(crate) fn close_signal(&self) -> &(Mutex<bool>, Condvar) {
+        &self.stop
+    }
+}
+
+impl Registry {
+    /// A reference that does not keep this registry alive.
+    pub(crate) fn downgrade(&self) -> WeakRegistry {
+        WeakRegistry {
+            shared: Arc::downgrade(&self.shared),
+            stop: Arc::clone(&self.shared.stop),
+        }
+    }
 }
 
 macro_rules! factories {
@@ -241,12 +264,12 @@ macro_rules! factories {
                 /// The id gets the common tags; an invalid id (empty name) gives a meter that
                 /// drops every update, with one warning.
                 pub fn $method(&self, name: &str, tags: &[(&str, &str)]) -> $meter {
-                    $meter::new(self.id_or_warn(name, tags), Arc::clone(&self.shared))
+                    $meter::new(self.bind($meter::KIND, self.id_or_warn(name, tags), None))
                 }
 
                 #[doc = concat!("A [`", stringify!($meter), "`] for an existing id, used as is (no common tags added).")]
                 pub fn $with_id(&self, id: &MeterId) -> $meter {
-                    $meter::new(Some(id.clone()), Arc::clone(&self.shared))
+                    $meter::new(self.bind($meter::KIND, Some(id.clone()), None))
                 }
             )*
         }
@@ -283,15 +306,20 @@ impl Registry {
     /// rejects, is replaced by spectatord's default TTL with a warning (spectator-py writes
     /// `g,0`).
     pub fn gauge_with_ttl(&self, name: &str, tags: &[(&str, &str)], ttl_seconds: u32) -> Gauge {
-        Gauge::with_ttl(
-            self.id_or_warn(name, tags),
-            Arc::clone(&self.shared),
-            ttl_seconds,
-        )
+        Gauge::new(self.bind(Gauge::KIND, self.id_or_warn(name, tags), ttl(ttl_seconds)))
     }
 
     /// [`gauge_with_ttl`](Self::gauge_with_ttl) for an existing id.
     pub fn gauge_with_id_and_ttl(&self, id: &MeterId, ttl_seconds: u32) -> Gauge {
-        Gauge::with_ttl(Some(id.clone()), Arc::clone(&self.shared), ttl_seconds)
+        Gauge::new(self.bind(Gauge::KIND, Some(id.clone()), ttl(ttl_seconds)))
     }
+}
+
+/// A gauge TTL; 0, which spectatord rejects, is `None` (spectatord's default TTL), with a warning.
+fn ttl(seconds: u32) -> Option<NonZeroU32> {
+    let ttl = NonZeroU32::new(seconds);
+    if ttl.is_none() {
+        log::warn!(target: "spectator::meter_id", "gauge TTL 0 is rejected by spectatord; using its default TTL");
+    }
+    ttl
 }

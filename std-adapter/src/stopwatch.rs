@@ -1,44 +1,64 @@
 //! [`StopWatch`] and clocks: timing a block of code into a timer (spectator-py's `StopWatch`,
-//! `Clock`, `SystemClock`, `ManualClock`).
+//! `Clock`, `SystemClock`, `ManualClock`), in [`Duration`]s.
+//!
+//! Times are `Duration`s, not `f64` seconds: a stopwatch subtracts two exact times and the timer
+//! writes the exact nanoseconds as a decimal ([`spectator_core::decimal`]), so 19,646 ns is
+//! `1.9646e-05`, whatever the process's uptime.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::meters::RecordSeconds;
+use spectator_core::meters::{Binding, Bound, PercentileTimer, Timer};
 
-/// A source of time, in seconds as `f64` like Python's `time.time()` / `time.perf_counter()`.
+/// A source of time.
+///
+/// ```
+/// use std::time::Duration;
+/// use spectator_std::{Clock, SystemClock};
+/// let clock = SystemClock;
+/// assert!(clock.wall() > Duration::from_secs(1_600_000_000)); // after September 2020
+/// let (a, b) = (clock.monotonic(), clock.monotonic());
+/// assert!(b >= a);
+/// ```
 pub trait Clock: Send + Sync {
-    /// Seconds since the Unix epoch.
-    fn wall_time(&self) -> f64;
-    /// Seconds from an arbitrary fixed origin, never going backwards.
-    fn monotonic_time(&self) -> f64;
+    /// The time since the Unix epoch (Python's `time.time()`).
+    fn wall(&self) -> Duration;
+    /// The time since a fixed origin, never going backwards (Python's
+    /// `time.perf_counter()`): what a [`StopWatch`] measures with.
+    fn monotonic(&self) -> Duration;
 }
 
-/// The system's clocks.
+/// The system's clocks: [`SystemTime`] and [`Instant`] (measured from the first call in the
+/// process).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    fn wall_time(&self) -> f64 {
+    fn wall(&self) -> Duration {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64())
+            .unwrap_or_default()
     }
 
-    fn monotonic_time(&self) -> f64 {
+    fn monotonic(&self) -> Duration {
         static ORIGIN: OnceLock<Instant> = OnceLock::new();
-        ORIGIN.get_or_init(Instant::now).elapsed().as_secs_f64()
+        ORIGIN.get_or_init(Instant::now).elapsed()
     }
 }
 
-/// A clock that moves only when told to, for tests.
+/// A clock that moves only when told to, for tests; shareable between threads (its times are
+/// atomic nanoseconds).
 ///
 /// ```
+/// use std::time::Duration;
 /// use spectator_std::{Clock, ManualClock};
-/// let clock = ManualClock::new(0.0, 0.1);
-/// clock.set_monotonic_time(0.3);
-/// assert_eq!(clock.monotonic_time(), 0.3);
+/// let ms = Duration::from_millis;
+/// let clock = ManualClock::new(Duration::from_secs(1_700_000_000), ms(100));
+/// clock.set_monotonic(ms(300));
+/// assert_eq!(clock.monotonic(), ms(300));
+/// clock.advance(ms(5));
+/// assert_eq!((clock.wall().as_millis(), clock.monotonic()), (1_700_000_000_005, ms(305)));
 /// ```
 #[derive(Debug, Default)]
 pub struct ManualClock {
@@ -46,62 +66,119 @@ pub struct ManualClock {
     monotonic: AtomicU64,
 }
 
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
 impl ManualClock {
-    /// A clock at the given times.
-    pub fn new(wall: f64, monotonic: f64) -> Self {
+    /// A clock at the given times (each up to 584 years).
+    pub fn new(wall: Duration, monotonic: Duration) -> Self {
         Self {
-            wall: AtomicU64::new(wall.to_bits()),
-            monotonic: AtomicU64::new(monotonic.to_bits()),
+            wall: AtomicU64::new(nanos(wall)),
+            monotonic: AtomicU64::new(nanos(monotonic)),
         }
     }
 
     /// Sets the wall time.
-    pub fn set_wall_time(&self, seconds: f64) {
-        self.wall.store(seconds.to_bits(), Ordering::SeqCst);
+    pub fn set_wall(&self, since_epoch: Duration) {
+        self.wall.store(nanos(since_epoch), Ordering::SeqCst);
     }
 
     /// Sets the monotonic time.
-    pub fn set_monotonic_time(&self, seconds: f64) {
-        self.monotonic.store(seconds.to_bits(), Ordering::SeqCst);
+    pub fn set_monotonic(&self, since_origin: Duration) {
+        self.monotonic.store(nanos(since_origin), Ordering::SeqCst);
+    }
+
+    /// Moves both times forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let by = nanos(by);
+        for time in [&self.wall, &self.monotonic] {
+            let _ = time.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| {
+                Some(t.saturating_add(by))
+            });
+        }
     }
 }
 
 impl Clock for ManualClock {
-    fn wall_time(&self) -> f64 {
-        f64::from_bits(self.wall.load(Ordering::SeqCst))
+    fn wall(&self) -> Duration {
+        Duration::from_nanos(self.wall.load(Ordering::SeqCst))
     }
 
-    fn monotonic_time(&self) -> f64 {
-        f64::from_bits(self.monotonic.load(Ordering::SeqCst))
+    fn monotonic(&self) -> Duration {
+        Duration::from_nanos(self.monotonic.load(Ordering::SeqCst))
     }
 }
 
-/// Times a scope: records the elapsed seconds into its timer when dropped (or at
-/// [`stop`](StopWatch::stop)), even when the scope unwinds.
+/// The timers a [`StopWatch`] records into: the core's [`Timer`] and [`PercentileTimer`] (a
+/// registry's [`crate::Timer`] and [`crate::PercentileTimer`]), owned or borrowed.
+///
+/// ```
+/// use std::time::Duration;
+/// use spectator_std::{Config, RecordDuration, Registry};
+/// let registry = Registry::new(Config::builder().location("memory").without_env().build()?)?;
+/// fn twice(timer: impl RecordDuration, d: Duration) {
+///     timer.record_duration(d);
+///     timer.record_duration(d * 2);
+/// }
+/// twice(&registry.timer("t", &[]), Duration::from_millis(1));
+/// assert_eq!(registry.memory_writer().unwrap().lines(), ["t:t:0.001", "t:t:0.002"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait RecordDuration {
+    /// Records `duration` as exact seconds.
+    fn record_duration(&self, duration: Duration);
+}
+
+impl<B: Binding> RecordDuration for Timer<Bound<B>> {
+    #[inline]
+    fn record_duration(&self, duration: Duration) {
+        Timer::<Bound<B>>::record_duration(self, duration);
+    }
+}
+
+impl<B: Binding> RecordDuration for PercentileTimer<Bound<B>> {
+    #[inline]
+    fn record_duration(&self, duration: Duration) {
+        PercentileTimer::<Bound<B>>::record_duration(self, duration);
+    }
+}
+
+impl<T: RecordDuration + ?Sized> RecordDuration for &T {
+    #[inline]
+    fn record_duration(&self, duration: Duration) {
+        (**self).record_duration(duration);
+    }
+}
+
+/// Times a scope: records the elapsed time into its timer when dropped (or at
+/// [`stop`](StopWatch::stop)), even when the scope unwinds. The time is recorded exactly, in
+/// nanoseconds.
 ///
 /// The timer is borrowed (`StopWatch::start(&timer)`) or owned (`StopWatch::start(timer.clone())`,
 /// a `'static` stopwatch that can move into another thread or task).
 ///
 /// ```
+/// use std::time::Duration;
 /// use spectator_std::{Config, ManualClock, Registry, StopWatch};
 /// let registry = Registry::new(Config::builder().location("memory").without_env().build()?)?;
 /// let timer = registry.timer("request.latency", &[]);
-/// let clock = ManualClock::new(0.0, 0.1);
+/// let clock = ManualClock::new(Duration::ZERO, Duration::from_millis(100));
 /// {
 ///     let _sw = StopWatch::with_clock(&timer, &clock);
-///     clock.set_monotonic_time(0.3);
+///     clock.advance(Duration::from_nanos(19_646));
 /// }
 /// let line = registry.memory_writer().unwrap().last_line();
-/// assert_eq!(line.as_deref(), Some("t:request.latency:0.19999999999999998"));
+/// assert_eq!(line.as_deref(), Some("t:request.latency:1.9646e-05"));
 ///
 /// let owned: StopWatch<'static, _> = StopWatch::start(timer.clone());
 /// std::thread::spawn(move || drop(owned)).join().unwrap();
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct StopWatch<'c, T: RecordSeconds, C: Clock = SystemClock> {
+pub struct StopWatch<'c, T: RecordDuration, C: Clock = SystemClock> {
     timer: T,
     clock: ClockRef<'c, C>,
-    start: f64,
+    start: Duration,
     armed: bool,
 }
 
@@ -111,15 +188,15 @@ enum ClockRef<'c, C> {
 }
 
 impl<C: Clock> ClockRef<'_, C> {
-    fn now(&self) -> f64 {
+    fn now(&self) -> Duration {
         match self {
-            ClockRef::Owned(c) => c.monotonic_time(),
-            ClockRef::Borrowed(c) => c.monotonic_time(),
+            ClockRef::Owned(c) => c.monotonic(),
+            ClockRef::Borrowed(c) => c.monotonic(),
         }
     }
 }
 
-impl<T: RecordSeconds> StopWatch<'static, T, SystemClock> {
+impl<T: RecordDuration> StopWatch<'static, T, SystemClock> {
     /// Starts timing with the system clock.
     pub fn start(timer: T) -> Self {
         let clock = ClockRef::Owned(SystemClock);
@@ -132,7 +209,7 @@ impl<T: RecordSeconds> StopWatch<'static, T, SystemClock> {
     }
 }
 
-impl<'c, T: RecordSeconds, C: Clock> StopWatch<'c, T, C> {
+impl<'c, T: RecordDuration, C: Clock> StopWatch<'c, T, C> {
     /// Starts timing with `clock`.
     pub fn with_clock(timer: T, clock: &'c C) -> Self {
         let clock = ClockRef::Borrowed(clock);
@@ -144,25 +221,34 @@ impl<'c, T: RecordSeconds, C: Clock> StopWatch<'c, T, C> {
         }
     }
 
-    /// Seconds elapsed so far.
-    pub fn duration(&self) -> f64 {
-        self.clock.now() - self.start
+    /// The time elapsed so far.
+    pub fn duration(&self) -> Duration {
+        self.clock.now().saturating_sub(self.start)
     }
 
-    /// Records now and returns the seconds recorded.
-    pub fn stop(mut self) -> f64 {
+    /// Records now and returns the time recorded.
+    pub fn stop(mut self) -> Duration {
         self.armed = false;
         let elapsed = self.duration();
-        self.timer.record_seconds(elapsed);
+        self.timer.record_duration(elapsed);
         elapsed
     }
 }
 
-impl<T: RecordSeconds, C: Clock> Drop for StopWatch<'_, T, C> {
+impl<T: RecordDuration, C: Clock> Drop for StopWatch<'_, T, C> {
     fn drop(&mut self) {
         if self.armed {
-            self.timer.record_seconds(self.duration());
+            self.timer.record_duration(self.duration());
         }
+    }
+}
+
+impl<T: RecordDuration + std::fmt::Debug, C: Clock> std::fmt::Debug for StopWatch<'_, T, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StopWatch")
+            .field("timer", &self.timer)
+            .field("elapsed", &self.duration())
+            .finish()
     }
 }
 
@@ -176,7 +262,7 @@ impl<T: RecordSeconds, C: Clock> Drop for StopWatch<'_, T, C> {
 /// assert!(registry.memory_writer().unwrap().last_line().unwrap().starts_with("T:work:"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn time<T: RecordSeconds, R>(timer: &T, f: impl FnOnce() -> R) -> R {
+pub fn time<T: RecordDuration, R>(timer: &T, f: impl FnOnce() -> R) -> R {
     let _sw = StopWatch::start(timer);
     f()
 }

@@ -10,9 +10,11 @@ use std::time::Duration;
 use serde_json::Value as Json;
 use spectator_conformance::{oracle_python, workspace_root, Lines};
 use spectator_core::meters::*;
-use spectator_core::{IdError, MeterId, Value};
+use spectator_core::{IdError, MeterId, Prefix, Value};
 
 type Id = MeterId<4096, 16>;
+/// A meter's line prefix: an `Id` with the type and TTL fields.
+type P = Prefix<4128>;
 
 const MIN_CASES: usize = 10_000;
 
@@ -122,36 +124,41 @@ fn run(case: &Json) -> Result<Option<String>, IdError> {
         case["meter"].as_str().unwrap(),
         case["op"].as_str().unwrap(),
     ) {
-        ("age_gauge", "now") => AgeGauge::new(&id).now(s),
-        ("age_gauge", "set") => numeric!(AgeGauge::new(&id), set),
-        ("counter", "increment") => numeric!(Counter::new(&id), increment_by),
-        ("distribution_summary", "record") => numeric!(DistributionSummary::new(&id), record),
+        ("age_gauge", "now") => AgeGauge::<P>::for_id(&id)?.now(s),
+        ("age_gauge", "set") => numeric!(AgeGauge::<P>::for_id(&id)?, set),
+        ("counter", "increment") => numeric!(Counter::<P>::for_id(&id)?, increment_by),
+        ("distribution_summary", "record") => {
+            numeric!(DistributionSummary::<P>::for_id(&id)?, record)
+        }
         ("pct_distribution_summary", "record") => {
-            numeric!(PercentileDistributionSummary::new(&id), record)
+            numeric!(PercentileDistributionSummary::<P>::for_id(&id)?, record)
         }
         ("timer", "record") => match v {
-            Arg::Dur(d) => Timer::new(&id).record_duration(s, d),
-            _ => numeric!(Timer::new(&id), record),
+            Arg::Dur(d) => Timer::<P>::for_id(&id)?.record_duration(s, d),
+            _ => numeric!(Timer::<P>::for_id(&id)?, record),
         },
         ("pct_timer", "record") => match v {
-            Arg::Dur(d) => PercentileTimer::new(&id).record_duration(s, d),
-            _ => numeric!(PercentileTimer::new(&id), record),
+            Arg::Dur(d) => PercentileTimer::<P>::for_id(&id)?.record_duration(s, d),
+            _ => numeric!(PercentileTimer::<P>::for_id(&id)?, record),
         },
-        ("max_gauge", "set") => numeric!(MaxGauge::new(&id), set),
-        ("monotonic_counter", "set") => numeric!(MonotonicCounter::new(&id), set),
+        ("max_gauge", "set") => numeric!(MaxGauge::<P>::for_id(&id)?, set),
+        ("monotonic_counter", "set") => numeric!(MonotonicCounter::<P>::for_id(&id)?, set),
         ("gauge", "set") => {
             let gauge = match case["ttl"].as_u64() {
-                Some(ttl) => Gauge::with_ttl(&id, u32::try_from(ttl).unwrap().try_into().unwrap()),
-                None => Gauge::new(&id),
+                Some(ttl) => Gauge::<P>::for_id_with_ttl(
+                    &id,
+                    u32::try_from(ttl).unwrap().try_into().unwrap(),
+                )?,
+                None => Gauge::<P>::for_id(&id)?,
             };
             numeric!(gauge, set)
         }
         ("monotonic_counter_uint", "set") => match v {
-            Arg::U64(x) => MonotonicCounterUint::new(&id).set(s, x),
+            Arg::U64(x) => MonotonicCounterUint::<P>::for_id(&id)?.set(s, x),
             _ => panic!("U takes u64"),
         },
         ("distinct_count_sketch", "record") => {
-            let sketch = DistinctCountSketch::new(&id);
+            let sketch = DistinctCountSketch::<P>::for_id(&id)?;
             match v {
                 Arg::I64(x) => sketch.record_i64(s, x),
                 Arg::U64(x) => sketch.record_u64(s, x),

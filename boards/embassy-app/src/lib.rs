@@ -6,11 +6,11 @@
 //! Values are deterministic functions of the tick number, so a test can compare the received
 //! lines with [`EXPECTED`] exactly.
 //!
-//! Lines are staged in a [`LineBuffer`] over the [`Deferred`] placeholder and sent by the
-//! calling task through an [`AsyncTransport`]: on size with
-//! [`record_async`](LineBuffer::record_async), and every [`FLUSH_EVERY`] ticks with
-//! [`flush_async`](LineBuffer::flush_async), the async counterpart of
-//! [`LineBuffer::poll`].
+//! Meters record synchronously into a [`LineBuffer`] used alone (it holds the lines; it owns
+//! no transport), and the calling task sends them through an [`AsyncTransport`] with
+//! [`flush_async`](LineBuffer::flush_async): on size, before a tick whose lines would not fit
+//! the pending datagram's [`room`](LineBuffer::room), and on time, every [`FLUSH_EVERY`] ticks
+//! and at the end.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -22,7 +22,7 @@ use core::ops::AsyncFnMut;
 use spectator_core::meters::{
     AgeGauge, Counter, DistributionSummary, Gauge, MaxGauge, MonotonicCounter, Timer,
 };
-use spectator_core::{AsyncTransport, Deferred, IdError, LineBuffer, Measurement, MeterId, Stats};
+use spectator_core::{AsyncTransport, IdError, LineBuffer, MeterId, Prefix, Sink, Stats, Value};
 
 /// The largest datagram: one Ethernet frame of UDP over IPv4 (1500 - 20 - 8).
 pub const MAX_DATAGRAM: usize = 1472;
@@ -36,65 +36,73 @@ pub const TICKS: u32 = 20;
 /// The lines a run of [`TICKS`] ticks sends, in order, one per line.
 pub const EXPECTED: &str = include_str!("../expected.txt");
 
+/// Ids are built at run time (sanitized on the device: `crc error` becomes `crc_error`), and
+/// each meter's line prefix is rendered once, into fixed memory.
 type Id = MeterId<64, 2>;
+type P = Prefix<64>;
 
 /// The appliance's meters.
 struct Meters {
-    events_ok: Counter<Id>,
-    events_err: Counter<Id>,
-    temperature: Gauge<Id>,
-    read_time: Timer<Id>,
-    payload: DistributionSummary<Id>,
-    peak: MaxGauge<Id>,
-    uptime: MonotonicCounter<Id>,
-    last_ok: AgeGauge<Id>,
+    events_ok: Counter<P>,
+    events_err: Counter<P>,
+    temperature: Gauge<P>,
+    read_time: Timer<P>,
+    payload: DistributionSummary<P>,
+    peak: MaxGauge<P>,
+    uptime: MonotonicCounter<P>,
+    last_ok: AgeGauge<P>,
 }
 
 impl Meters {
     fn new() -> Result<Self, IdError> {
         let ttl = NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN);
+        let events = |status| Id::new("sensor.events", &[("kind", "reading"), ("status", status)]);
         Ok(Self {
-            events_ok: Counter::new(Id::new(
-                "sensor.events",
-                &[("kind", "reading"), ("status", "ok")],
-            )?),
-            events_err: Counter::new(Id::new(
-                "sensor.events",
-                &[("kind", "reading"), ("status", "crc error")],
-            )?),
-            temperature: Gauge::with_ttl(Id::new("sensor.temperature", &[("unit", "°C")])?, ttl),
-            read_time: Timer::new(Id::new("sensor.readTime", &[])?),
-            payload: DistributionSummary::new(Id::new("sensor.payloadSize", &[])?),
-            peak: MaxGauge::new(Id::new("sensor.queuePeak", &[])?),
-            uptime: MonotonicCounter::new(Id::new("sensor.uptimeTicks", &[])?),
-            last_ok: AgeGauge::new(Id::new("sensor.lastSuccess", &[])?),
+            events_ok: Counter::for_id(&events("ok")?)?,
+            events_err: Counter::for_id(&events("crc error")?)?,
+            temperature: Gauge::for_id_with_ttl(
+                &Id::new("sensor.temperature", &[("unit", "°C")])?,
+                ttl,
+            )?,
+            read_time: Timer::for_id(&Id::new("sensor.readTime", &[])?)?,
+            payload: DistributionSummary::for_id(&Id::new("sensor.payloadSize", &[])?)?,
+            peak: MaxGauge::for_id(&Id::new("sensor.queuePeak", &[])?)?,
+            uptime: MonotonicCounter::for_id(&Id::new("sensor.uptimeTicks", &[])?)?,
+            last_ok: AgeGauge::for_id(&Id::new("sensor.lastSuccess", &[])?)?,
         })
     }
 
-    /// The measurements of one tick, as in the `sensor` example of spectator-core (`None`
-    /// where a meter's filter drops the value or the tick has no such reading).
-    fn tick(&self, tick: u32) -> [Option<Measurement<'_>>; 7] {
-        let (events, last_ok) = if tick.is_multiple_of(17) {
-            (self.events_err.measure(1.into()), None)
+    /// The updates of one tick, as in the `sensor` example of spectator-core.
+    fn tick(&self, tick: u32, sink: &mut impl Sink) {
+        if tick.is_multiple_of(17) {
+            self.events_err.increment(sink);
         } else {
-            (
-                self.events_ok.measure(1.into()),
-                self.last_ok.measure(0.into()),
-            )
-        };
-        [
-            events,
-            last_ok,
-            Some(
-                self.temperature
-                    .measure((21.5 + f64::from(tick % 7) * 0.25).into()),
-            ),
-            self.read_time
-                .measure((0.000_250 + f64::from(tick % 5) * 0.000_01).into()),
-            self.payload.measure((48 + tick % 16).into()),
-            self.peak.measure((tick % 23).into()),
-            self.uptime.measure(tick.into()),
-        ]
+            self.events_ok.increment(sink);
+            self.last_ok.now(sink);
+        }
+        self.temperature
+            .set(sink, 21.5 + f64::from(tick % 7) * 0.25);
+        self.read_time
+            .record(sink, 0.000_250 + f64::from(tick % 5) * 0.000_01);
+        self.payload.record(sink, 48 + tick % 16);
+        self.peak.set(sink, tick % 23);
+        self.uptime.set(sink, tick);
+    }
+
+    /// The bytes the lines of one tick take in a datagram, `\n`s between them included.
+    fn tick_bytes(&self, tick: u32) -> usize {
+        let mut size = LineBytes(0);
+        self.tick(tick, &mut size);
+        size.0.saturating_sub(1)
+    }
+}
+
+/// A sink that only counts: each line's bytes and a `\n`.
+struct LineBytes(usize);
+
+impl Sink for LineBytes {
+    fn record(&mut self, prefix: &str, value: &Value<'_>) {
+        self.0 += prefix.len() + value.rendered_len() + 1;
     }
 }
 
@@ -110,19 +118,22 @@ pub async fn run<A: AsyncTransport>(
     mut pause: impl AsyncFnMut(u32),
 ) -> Result<Stats, IdError> {
     let meters = Meters::new()?;
-    let mut sink: LineBuffer<Deferred, MAX_DATAGRAM> =
-        LineBuffer::new(Deferred::for_transport(transport));
+    let mut buffer: LineBuffer<MAX_DATAGRAM> =
+        LineBuffer::new().with_max_datagram(transport.max_datagram());
     for tick in 0..ticks {
-        for m in meters.tick(tick).iter().flatten() {
-            let _ = sink.record_async(m, transport).await;
+        // Flush on size: the pending datagram goes first when this tick's lines would not fit.
+        if buffer.room() < meters.tick_bytes(tick) {
+            let _ = buffer.flush_async(transport).await;
         }
+        meters.tick(tick, &mut buffer);
+        // Flush on time.
         if (tick + 1).is_multiple_of(FLUSH_EVERY) {
-            let _ = sink.flush_async(transport).await;
+            let _ = buffer.flush_async(transport).await;
         }
         pause(tick).await;
     }
-    let _ = sink.flush_async(transport).await;
-    Ok(*sink.stats())
+    let _ = buffer.flush_async(transport).await;
+    Ok(*buffer.stats())
 }
 
 #[cfg(test)]

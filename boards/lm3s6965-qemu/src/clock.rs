@@ -2,8 +2,9 @@
 //! the workload's ticks.
 //!
 //! SysTick runs from the processor clock (QEMU's lm3s6965 connects no SysTick reference
-//! clock) and interrupts every millisecond; the handler counts. 32-bit milliseconds wrap after
-//! 49 days, far beyond this firmware's run.
+//! clock) and interrupts every millisecond; the handler counts, then hands the millisecond to
+//! [`crate::on_systick`] (the motor's samples, recorded from the interrupt). 32-bit
+//! milliseconds wrap after 49 days, far beyond this firmware's run.
 
 use core::sync::atomic::{AtomicU32, Ordering};
 use core::time::Duration;
@@ -20,7 +21,8 @@ static MILLIS: AtomicU32 = AtomicU32::new(0);
 
 #[exception]
 fn SysTick() {
-    MILLIS.fetch_add(1, Ordering::Relaxed);
+    let ms = MILLIS.fetch_add(1, Ordering::Relaxed);
+    crate::on_systick(ms);
 }
 
 /// Milliseconds since [`Clock::start`] (also usable where no `Clock` is at hand, such as

@@ -1,11 +1,18 @@
 //! An appliance on QEMU's `lm3s6965evb` (Cortex-M3) reporting its metrics to spectatord over
 //! UDP with spectator-core and smoltcp, with no heap.
 //!
-//! It runs a fixed workload (`workload.rs`) of 100 ticks 10 ms apart, reports each event
-//! through `LineBuffer<UdpTransport, 1472>` (flushed on size and by `poll` on every tick), sends
-//! to 10.0.2.2:1234 (QEMU's user network forwards it to the host's 127.0.0.1:1234), flushes,
-//! polls the interface until the socket's queue is empty, then exits QEMU: status 0 when no
-//! line was dropped, 1 otherwise (or on a panic or fault).
+//! It runs a fixed workload (`workload.rs`) of 100 ticks 10 ms apart, reports each event into
+//! a `LineBuffer<1472>` (sent on size and by `poll` on every tick through the UDP socket, lent
+//! for each call: the socket set stays here, beside the buffer), sends to 10.0.2.2:1234 (QEMU's
+//! user network forwards it to the host's 127.0.0.1:1234), flushes, polls the interface until
+//! the socket's queue is empty, then exits QEMU: status 0 when no line was dropped, 1 otherwise
+//! (or on a panic or fault).
+//!
+//! The SysTick interrupt handler also samples a motor's current every millisecond while it runs
+//! (100 ms of every 250 ms, [`on_systick`]) into aggregated `static` meters, updated from the
+//! interrupt with no sink and no lock; the main loop reports them into the same buffer on the
+//! last tick of each 250 ms cycle (one line per meter per cycle) and once more before the final
+//! flush.
 //!
 //! Without the `metrics` feature the same firmware runs the same workload and reports nothing,
 //! so the two builds' sizes tell what spectator-core costs.
@@ -42,12 +49,20 @@ use no_metrics::Reporter;
 use stellaris_eth::StellarisEth;
 use workload::{Appliance, TICKS, TICK_MS};
 
+/// Called by the SysTick handler after millisecond `ms` (0-based): while the motor runs, its
+/// sample is recorded, from the interrupt.
+pub fn on_systick(ms: u32) {
+    if let Some(sample) = workload::motor(ms) {
+        Reporter::motor(&sample);
+    }
+}
+
 /// QEMU user networking's default guest address; its gateway 10.0.2.2 is the host.
 const LOCAL: Ipv4Address = Ipv4Address::new(10, 0, 2, 15);
 const PREFIX_LEN: u8 = 24;
 const GATEWAY: Ipv4Address = Ipv4Address::new(10, 0, 2, 2);
 /// spectatord's UDP port on the host, seen from the guest.
-const SPECTATORD: IpEndpoint = IpEndpoint::new(IpAddress::Ipv4(GATEWAY), 1234);
+pub const SPECTATORD: IpEndpoint = IpEndpoint::new(IpAddress::Ipv4(GATEWAY), 1234);
 const LOCAL_PORT: u16 = 49152;
 /// Datagrams the UDP socket can hold before `send` says `WouldBlock`.
 const UDP_TX_SLOTS: usize = 4;
@@ -112,7 +127,7 @@ fn main() -> ! {
     let sockets = sockets_slot.write(SocketSet::new(&mut socket_storage[..]));
     let handle = sockets.add(socket);
 
-    let reporter = start_reporter(reporter_slot, sockets, handle);
+    let reporter = Reporter::init(reporter_slot, handle);
     // Start-up is over: measure its stack peak, then the workload's on its own.
     let boot_stack_peak = stack::peak();
     stack::paint();
@@ -127,22 +142,19 @@ fn main() -> ! {
     for n in 0..TICKS {
         clock.wait_until(n * TICK_MS);
         let tick = appliance.tick(n);
-        reporter.event(&tick.event);
-        if let Some(sample) = &tick.sample {
-            reporter.sample(sample);
-        }
-        if let Err(nb::Error::Other(e)) = reporter.poll(clock.now()) {
+        if let Err(nb::Error::Other(e)) = reporter.tick(&tick, clock.now(), sockets) {
             defmt::warn!("flush failed: {}", e);
         }
-        iface.poll(clock.instant(), eth, reporter.sockets());
+        iface.poll(clock.instant(), eth, sockets);
     }
 
-    // Flush, then poll until the socket's queue is empty (the first datagram waits for ARP).
+    // Report and flush, then poll until the socket's queue is empty (the first datagram waits
+    // for ARP).
     let deadline = clock.millis() + DRAIN_TIMEOUT_MS;
     let mut flushed = false;
     loop {
         if !flushed {
-            flushed = match reporter.flush() {
+            flushed = match reporter.flush(sockets) {
                 Ok(()) => true,
                 Err(nb::Error::WouldBlock) => false,
                 Err(nb::Error::Other(e)) => {
@@ -151,12 +163,12 @@ fn main() -> ! {
                 }
             };
         }
-        iface.poll(clock.instant(), eth, reporter.sockets());
-        if flushed && reporter.queued() == 0 {
+        iface.poll(clock.instant(), eth, sockets);
+        if flushed && reporter.queued(sockets) == 0 {
             break;
         }
         if clock.millis() > deadline {
-            defmt::error!("{} bytes still queued", reporter.queued());
+            defmt::error!("{} bytes still queued", reporter.queued(sockets));
             qemu::exit(false);
         }
         clock.wait_until(clock.millis() + 1);
@@ -183,21 +195,4 @@ fn main() -> ! {
         ("line_buffer_bytes", Reporter::LINE_BUFFER_BYTES as u32),
     ]);
     qemu::exit(summary.dropped == 0)
-}
-
-/// Builds the reporter in its static slot, or ends the run. Not inlined, so that its
-/// temporaries live in a frame of their own, gone once it returns.
-#[inline(never)]
-fn start_reporter(
-    slot: &'static mut MaybeUninit<Reporter>,
-    sockets: &'static mut SocketSet<'static>,
-    udp: smoltcp::iface::SocketHandle,
-) -> &'static mut Reporter {
-    match Reporter::init(slot, sockets, udp, SPECTATORD) {
-        Ok(r) => r,
-        Err(e) => {
-            defmt::error!("meter id: {}", e);
-            qemu::exit(false)
-        }
-    }
 }

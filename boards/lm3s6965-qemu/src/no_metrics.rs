@@ -1,7 +1,8 @@
 //! The stand-in for `metrics.rs` when the `metrics` feature is off: the same interface, no
 //! spectator-core. The workload's values are still computed (`black_box`), and the UDP socket
 //! still exists and is polled, so comparing the two builds isolates spectator-core's cost
-//! (plus the few bytes of `transport.rs` and smoltcp's `send_slice`).
+//! (plus the few bytes of `transport.rs` and smoltcp's `send_slice`). The reporter knows the
+//! socket's handle in both builds, so the static RAM they differ by is the `LineBuffer`.
 
 use core::convert::Infallible;
 use core::hint::black_box;
@@ -10,9 +11,8 @@ use core::time::Duration;
 
 use smoltcp::iface::{SocketHandle, SocketSet};
 use smoltcp::socket::udp;
-use smoltcp::wire::IpEndpoint;
 
-use crate::workload::{Event, Sample};
+use crate::workload::{MotorSample, Tick};
 
 /// What was delivered: nothing.
 #[derive(Debug, Clone, Copy, defmt::Format)]
@@ -25,9 +25,8 @@ pub struct Summary {
     pub dropped: u32,
 }
 
-/// Holds the socket set; reports nothing.
+/// Knows the UDP socket; reports nothing.
 pub struct Reporter {
-    sockets: &'static mut SocketSet<'static>,
     udp: SocketHandle,
 }
 
@@ -37,46 +36,35 @@ impl Reporter {
     /// No `LineBuffer`.
     pub const LINE_BUFFER_BYTES: usize = 0;
 
-    /// Keeps the socket set in `slot`; `remote` is unused.
-    pub fn init(
-        slot: &'static mut MaybeUninit<Self>,
-        sockets: &'static mut SocketSet<'static>,
-        udp: SocketHandle,
-        remote: IpEndpoint,
-    ) -> Result<&'static mut Self, Infallible> {
-        black_box(remote);
-        Ok(slot.write(Self { sockets, udp }))
+    /// Keeps the socket's handle in `slot`.
+    pub fn init(slot: &'static mut MaybeUninit<Self>, udp: SocketHandle) -> &'static mut Self {
+        slot.write(Self { udp })
     }
 
-    /// Consumes the event's values.
-    pub fn event(&mut self, e: &Event) {
-        black_box(e);
+    /// Consumes a motor sample (from the SysTick interrupt handler).
+    pub fn motor(sample: &MotorSample) {
+        black_box(sample);
     }
 
-    /// Consumes the sample's values.
-    pub fn sample(&mut self, s: &Sample) {
-        black_box(s);
-    }
-
-    /// Nothing to flush.
-    pub fn poll(&mut self, now: Duration) -> nb::Result<(), Infallible> {
-        black_box(now);
+    /// Consumes the tick's values and the time.
+    pub fn tick(
+        &mut self,
+        tick: &Tick,
+        now: Duration,
+        _sockets: &mut SocketSet<'static>,
+    ) -> nb::Result<(), Infallible> {
+        black_box((tick, now));
         Ok(())
     }
 
     /// Nothing to flush.
-    pub fn flush(&mut self) -> nb::Result<(), Infallible> {
+    pub fn flush(&mut self, _sockets: &mut SocketSet<'static>) -> nb::Result<(), Infallible> {
         Ok(())
-    }
-
-    /// The socket set, for `Interface::poll`.
-    pub fn sockets(&mut self) -> &mut SocketSet<'static> {
-        self.sockets
     }
 
     /// Bytes still queued in the UDP socket.
-    pub fn queued(&mut self) -> usize {
-        self.sockets.get_mut::<udp::Socket>(self.udp).send_queue()
+    pub fn queued(&self, sockets: &SocketSet<'static>) -> usize {
+        sockets.get::<udp::Socket>(self.udp).send_queue()
     }
 
     /// Nothing was sent.

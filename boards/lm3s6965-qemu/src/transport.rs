@@ -3,6 +3,10 @@
 //! `send` only queues the datagram in the socket's transmit ring; frames leave when the
 //! application polls the smoltcp `Interface`. A full ring is `WouldBlock`, so the
 //! `LineBuffer` keeps its datagram and retries on its next flush.
+//!
+//! A `UdpTransport` is short-lived: made for one call and lent to the `LineBuffer`
+//! (`buffer.via(udp)`, `buffer.flush(&mut udp)`), so the socket set stays with the application,
+//! free for `Interface::poll` between calls.
 
 use smoltcp::iface::{SocketHandle, SocketSet};
 use smoltcp::socket::udp;
@@ -30,7 +34,7 @@ impl TransportError for UdpError {
     }
 }
 
-/// Sends each datagram to `remote` through the UDP socket `handle` of `sockets`.
+/// Sends each datagram to `remote` through the UDP socket `handle` of `sockets`, borrowed.
 pub struct UdpTransport<'s, 'a> {
     sockets: &'s mut SocketSet<'a>,
     handle: SocketHandle,
@@ -47,13 +51,8 @@ impl<'s, 'a> UdpTransport<'s, 'a> {
         }
     }
 
-    /// The socket set, for `Interface::poll`.
-    pub fn sockets(&mut self) -> &mut SocketSet<'a> {
-        self.sockets
-    }
-
     /// The UDP socket.
-    pub fn socket(&mut self) -> &mut udp::Socket<'a> {
+    fn socket(&mut self) -> &mut udp::Socket<'a> {
         self.sockets.get_mut::<udp::Socket>(self.handle)
     }
 }

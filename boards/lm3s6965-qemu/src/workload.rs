@@ -6,6 +6,14 @@
 //! tick 5) or, on every 4th tick, a command. Every 20th tick also samples the temperature and
 //! the total of payload bytes received. All values are integers, exact decimals or durations,
 //! so their text does not depend on rounding.
+//!
+//! Beside the ticks, a motor runs from [`MOTOR_ON_MS`] to [`MOTOR_OFF_MS`] of every
+//! [`CYCLE_MS`] cycle, and the SysTick interrupt handler samples its current every millisecond
+//! while it runs ([`motor`]): the values depend only on the millisecond, so each cycle's
+//! samples, their maximum and the last one are known in advance. The main loop reports them on
+//! the last tick of each cycle ([`Tick::report`]), 40 ms after the motor stopped and 110 ms
+//! before it starts again: whatever the timing of the loop within that margin, each report
+//! holds exactly one cycle's samples.
 
 use core::time::Duration;
 
@@ -15,6 +23,14 @@ pub const TICKS: u32 = 100;
 pub const TICK_MS: u32 = 10;
 /// Ticks between samples.
 pub const SAMPLE_EVERY: u32 = 20;
+/// Ticks between reports of the interrupt handler's meters: one motor cycle.
+pub const REPORT_EVERY: u32 = 25;
+/// The motor's cycle: it runs once per report interval.
+pub const CYCLE_MS: u32 = REPORT_EVERY * TICK_MS;
+/// When, in each cycle, the motor starts (inclusive) and stops (exclusive).
+pub const MOTOR_ON_MS: u32 = 100;
+/// See [`MOTOR_ON_MS`].
+pub const MOTOR_OFF_MS: u32 = 200;
 
 /// What kind of event was handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, defmt::Format)]
@@ -66,6 +82,24 @@ pub struct Tick {
     pub event: Event,
     /// A sample, every [`SAMPLE_EVERY`] ticks.
     pub sample: Option<Sample>,
+    /// Whether to report the interrupt handler's meters: the last tick of each motor cycle.
+    pub report: bool,
+}
+
+/// What the SysTick handler reads while the motor runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, defmt::Format)]
+pub struct MotorSample {
+    /// The motor's current, in milliamperes: 400 to 880.
+    pub milliamps: u32,
+}
+
+/// The motor's sample at millisecond `ms` of the run (0-based), if it runs then: during
+/// [`MOTOR_ON_MS`]..[`MOTOR_OFF_MS`] of each cycle of the run's [`TICKS`] ticks.
+pub fn motor(ms: u32) -> Option<MotorSample> {
+    let running = ms < TICKS * TICK_MS && (MOTOR_ON_MS..MOTOR_OFF_MS).contains(&(ms % CYCLE_MS));
+    running.then(|| MotorSample {
+        milliamps: 400 + 50 * (ms / CYCLE_MS) + (ms * 7919) % 331,
+    })
 }
 
 /// The appliance's state between ticks.
@@ -100,6 +134,11 @@ impl Appliance {
             centi_celsius: 2150 + ((n / SAMPLE_EVERY) % 7) as i32 * 25,
             bytes_in: self.bytes_in,
         });
-        Tick { event, sample }
+        let report = n % REPORT_EVERY == REPORT_EVERY - 1;
+        Tick {
+            event,
+            sample,
+            report,
+        }
     }
 }

@@ -1,9 +1,11 @@
-//! Parsing protocol lines, zero-copy, two ways:
+//! Parsing protocol lines, zero-copy, two ways, and the Atlas backend's limits on ids:
 //!
 //! * [`python`]: spectator-py's `parse_protocol_line` semantics, a strict test utility that
 //!   splits a line into symbol, name, tags and raw value;
 //! * [`spectatord`]: spectatord's own acceptance rules and error messages (spec §12.2), so a
-//!   program can check what the agent will accept before it is deployed.
+//!   program can check what the agent will accept before it is deployed;
+//! * [`atlas`]: the lengths of names, tag keys and tag values that the Atlas backend accepts
+//!   (spectatord accepts any, and Atlas then drops the measurement).
 //!
 //! ```
 //! use spectator_core::parse::{python, spectatord};
@@ -15,6 +17,7 @@
 //!            "Invalid ttl specified for gauge at index 2");
 //! ```
 
+pub mod atlas;
 pub mod python;
 pub mod spectatord;
 mod strtod;

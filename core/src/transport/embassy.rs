@@ -9,6 +9,7 @@ use embassy_net::{IpAddress, IpEndpoint};
 
 use super::{AsyncTransport, ErrorKind, TransportError};
 
+#[cfg_attr(docsrs, doc(cfg(feature = "embassy-net")))]
 impl TransportError for SendError {
     fn kind(&self) -> ErrorKind {
         match self {
@@ -22,15 +23,19 @@ impl TransportError for SendError {
 /// An embassy-net [`UdpSocket`] sending every datagram to one remote endpoint (spectatord).
 ///
 /// `send` waits for room in the socket's transmit buffer, then queues the datagram; the
-/// stack's runner task puts it on the wire. Use it with a
-/// [`LineBuffer`](crate::LineBuffer)`<`[`Deferred`](super::Deferred)`, N>` and
-/// [`flush_async`](crate::LineBuffer::flush_async):
+/// stack's runner task puts it on the wire. Meters record into a
+/// [`LineBuffer`](crate::LineBuffer) used alone (recording never awaits), and the task sends
+/// with [`flush_async`](crate::LineBuffer::flush_async): when the pending datagram has too
+/// little [`room`](crate::LineBuffer::room) for the next updates, and when
+/// [`due`](crate::LineBuffer::due).
 ///
 /// ```no_run
 /// use embassy_net::udp::{PacketMetadata, UdpSocket};
 /// use embassy_net::{Ipv4Address, Stack};
-/// use spectator_core::transport::{Deferred, EmbassyUdpTransport};
-/// use spectator_core::{meters::Counter, LineBuffer, MeterId};
+/// use spectator_core::transport::EmbassyUdpTransport;
+/// use spectator_core::{meters::Counter, static_meter, LineBuffer, StaticPrefix};
+///
+/// const BOOTS: Counter<StaticPrefix> = static_meter!(Counter, "boots");
 ///
 /// async fn report(stack: Stack<'_>) {
 ///     let (mut rx_meta, mut tx_meta) = ([PacketMetadata::EMPTY; 1], [PacketMetadata::EMPTY; 4]);
@@ -39,10 +44,9 @@ impl TransportError for SendError {
 ///     let spectatord = (Ipv4Address::new(192, 168, 69, 100), 1234);
 ///     let mut udp = EmbassyUdpTransport::new(socket, spectatord).unwrap(); // binds a local port
 ///
-///     let mut sink: LineBuffer<Deferred, 1472> = LineBuffer::new(Deferred::for_transport(&udp));
-///     let boots = Counter::new(MeterId::<32>::new("boots", &[]).unwrap());
-///     boots.increment(&mut sink);
-///     let _ = sink.flush_async(&mut udp).await; // errors are counted in sink.stats()
+///     let mut buffer: LineBuffer<1472> = LineBuffer::new();
+///     BOOTS.increment(&mut buffer);
+///     let _ = buffer.flush_async(&mut udp).await; // errors are counted in buffer.stats()
 ///     udp.flush().await; // wait until the datagrams have left the socket
 /// }
 /// ```

@@ -26,15 +26,14 @@ impl TransportError for WriteError {
 /// (a UART console, a log file, a pipe). Blocking, like the writer itself.
 ///
 /// ```
-/// use spectator_core::{LineBuffer, meters::Counter, MeterId, WriteTransport};
+/// use spectator_core::{meters::Counter, LineBuffer, MeterId, Prefix, WriteTransport};
 /// let mut out = [0u8; 64];
-/// {
-///     let mut sink: LineBuffer<_, 64> = LineBuffer::new(WriteTransport::new(&mut out[..]));
-///     let c = Counter::new(MeterId::<32>::new("boots", &[])?);
-///     c.increment(&mut sink);
-///     c.increment(&mut sink);
-///     sink.flush().unwrap();
-/// }
+/// let mut buffer: LineBuffer<64> = LineBuffer::new();
+/// let c = Counter::<Prefix<32>>::for_id(&MeterId::<32>::new("boots", &[])?)?;
+/// let mut sink = buffer.via(WriteTransport::new(&mut out[..]));
+/// c.increment(&mut sink);
+/// c.increment(&mut sink);
+/// sink.flush().unwrap();
 /// assert!(out.starts_with(b"c:boots:1\nc:boots:1\n"));
 /// # Ok::<(), spectator_core::IdError>(())
 /// ```

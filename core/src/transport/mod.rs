@@ -8,8 +8,9 @@
 //! (newline-terminated lines to any [`embedded_io::Write`]: a UART, a file, a stream). The std
 //! adapter and the boards provide sockets.
 //!
-//! Async code sends through an [`AsyncTransport`] instead, with [`Deferred`] as the buffer's
-//! placeholder transport ([`asynch`] shows the pattern). Network stacks, each behind a feature:
+//! A transport is lent to a [`LineBuffer`](crate::LineBuffer) for each send, never owned by
+//! it. Async code sends through an [`AsyncTransport`] instead ([`asynch`] shows the pattern).
+//! Network stacks, each behind a feature:
 //!
 //! | feature | type | over |
 //! |---|---|---|
@@ -24,12 +25,14 @@ mod memory;
 #[cfg(feature = "embedded-nal")]
 mod nal;
 
-pub use asynch::{AsyncTransport, Deferred};
+pub use asynch::AsyncTransport;
 #[cfg(feature = "embassy-net")]
+#[cfg_attr(docsrs, doc(cfg(feature = "embassy-net")))]
 pub use embassy::EmbassyUdpTransport;
 pub use io_write::{WriteError, WriteTransport};
 pub use memory::{MemoryError, MemoryTransport};
 #[cfg(feature = "embedded-nal")]
+#[cfg_attr(docsrs, doc(cfg(feature = "embedded-nal")))]
 pub use nal::{NalError, NalTransport};
 
 /// What went wrong in a transport, portably.
@@ -48,6 +51,31 @@ pub enum ErrorKind {
     /// Anything else.
     Other,
 }
+
+/// What went wrong, in words; an [`ErrorKind`] is also a [`core::error::Error`], so a
+/// transport's failure can travel as `Box<dyn Error>` (or `?` into one).
+///
+/// ```
+/// use spectator_core::transport::ErrorKind;
+///
+/// assert_eq!(ErrorKind::NoRoute.to_string(), "no route to the destination");
+/// let boxed: Box<dyn core::error::Error> = Box::new(ErrorKind::TooLarge);
+/// assert_eq!(boxed.to_string(), "datagram too large for the transport");
+/// assert!(boxed.source().is_none());
+/// ```
+impl core::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            ErrorKind::TooLarge => "datagram too large for the transport",
+            ErrorKind::NoRoute => "no route to the destination",
+            ErrorKind::NotConnected => "not connected",
+            ErrorKind::OutOfMemory => "transport out of memory",
+            ErrorKind::Other => "transport error",
+        })
+    }
+}
+
+impl core::error::Error for ErrorKind {}
 
 /// An error of a [`Transport`].
 ///

@@ -32,18 +32,21 @@ impl<E: fmt::Debug> TransportError for NalError<E> {
 ///
 /// The stack's `send` maps 1:1: `WouldBlock` stays `WouldBlock` (the
 /// [`LineBuffer`](crate::LineBuffer) keeps the datagram), other errors become [`NalError`].
-/// The socket is closed when the transport is dropped.
+/// The socket is closed when the transport is dropped. The transport is lent to the buffer for
+/// each batch of updates ([`LineBuffer::via`](crate::LineBuffer::via)), never owned by it.
 ///
 /// ```
 /// use spectator_core::transport::NalTransport;
-/// use spectator_core::{meters::Counter, LineBuffer, MeterId};
+/// use spectator_core::{meters::Counter, static_meter, LineBuffer, StaticPrefix};
+///
+/// const BOOTS: Counter<StaticPrefix> = static_meter!(Counter, "boots");
 ///
 /// fn report<S: embedded_nal::UdpClientStack>(stack: &mut S) -> Result<(), S::Error> {
 ///     let spectatord = "127.0.0.1:1234".parse().unwrap();
-///     let udp = NalTransport::connect(stack, spectatord)?; // 1472-byte datagrams
-///     let mut sink: LineBuffer<_, 1472> = LineBuffer::new(udp);
-///     Counter::new(MeterId::<32>::new("boots", &[]).unwrap()).increment(&mut sink);
-///     let _ = nb::block!(sink.flush()); // errors are counted in sink.stats()
+///     let mut udp = NalTransport::connect(stack, spectatord)?; // 1472-byte datagrams
+///     let mut buffer: LineBuffer<1472> = LineBuffer::new();
+///     BOOTS.increment(&mut buffer.via(&mut udp)); // sent when a datagram is full
+///     let _ = nb::block!(buffer.flush(&mut udp)); // errors are counted in buffer.stats()
 ///     Ok(())
 /// }
 /// report(&mut std_embedded_nal::Stack).unwrap();

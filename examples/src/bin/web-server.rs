@@ -23,6 +23,12 @@
 //! Other paths and methods get axum's 404 and 405 and are not measured; a middleware layer
 //! (`axum::middleware::from_fn`) would be the place to time every route.
 //!
+//! The server also turns on [`RuntimeMetrics`] with its tokio runtime (spectator-std's `tokio`
+//! feature): the process's descriptors, CPU time, memory, page faults, context switches and
+//! threads (`rust.*`), the runtime's workers, alive tasks and queue depth (`rust.tokio.*`), and
+//! the client's own lines sent and dropped (`spectator.client.*`), once at start and then every
+//! 30 s until shutdown.
+//!
 //! All ids carry the extra common tag `nf.app=web-server-example` (and `nf.container` /
 //! `nf.process` from `NETFLIX_CONTAINER_NAME` / `NETFLIX_PROCESS_NAME` when set). Tag values are
 //! sanitized by spectator: `Stranger Things` is sent as `Stranger_Things`, `Amélie` as `Am_lie`. Titles are user input:
@@ -64,63 +70,27 @@
 //!
 //! Metric lines are the only thing written to stdout; messages go to stderr.
 
+mod common;
+
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+
+use common::Mode;
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use spectator_std::{
-    Config, DistributionSummary, Gauge, MeterId, PercentileTimer, Registry, StopWatch,
-    DEFAULT_MAX_DATAGRAM,
+    Config, DistributionSummary, Gauge, MeterId, PercentileTimer, Registry, RuntimeMetrics,
+    StopWatch, DEFAULT_MAX_DATAGRAM,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
 
 const USAGE: &str = "usage: web-server [--listen ADDR] [--self-test N]
   --listen ADDR   address to serve on (default: $LISTEN, else 127.0.0.1:8080)
   --self-test N   serve on 127.0.0.1:0, send N requests to it, shut down and exit
 environment: SPECTATOR_OUTPUT_LOCATION (default udp = 127.0.0.1:1234), LISTEN";
-
-/// What the command line asks for.
-#[derive(Debug)]
-enum Mode {
-    Serve(SocketAddr),
-    SelfTest(usize),
-}
-
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Mode, String> {
-    let mut listen = std::env::var("LISTEN").ok();
-    let mut self_test = None;
-    while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
-        match arg.as_str() {
-            "--listen" => listen = Some(value("--listen")?),
-            "--self-test" => {
-                let n = value("--self-test")?;
-                self_test = Some(
-                    n.parse()
-                        .map_err(|_| format!("--self-test {n}: not a count"))?,
-                );
-            }
-            "-h" | "--help" => return Err(String::new()),
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-    }
-    if let Some(n) = self_test {
-        return Ok(Mode::SelfTest(n));
-    }
-    let listen = listen.unwrap_or_else(|| "127.0.0.1:8080".to_owned());
-    listen
-        .parse()
-        .map(Mode::Serve)
-        .map_err(|e| format!("listen address {listen:?}: {e}"))
-}
 
 /// The registry: `udp` unless `SPECTATOR_OUTPUT_LOCATION` says otherwise, a 60 KiB buffer.
 fn registry() -> Result<Registry, spectator_std::ConfigError> {
@@ -246,132 +216,8 @@ fn app(metrics: Arc<Metrics>) -> Router {
         .with_state(metrics)
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM handler");
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term.recv() => {}
-    }
-    eprintln!("web-server: shutting down");
-}
-
-async fn serve(addr: SocketAddr, metrics: Arc<Metrics>) -> Result<(), String> {
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    eprintln!(
-        "web-server: listening on http://{addr}/api/v1/play, metrics to {}",
-        metrics.registry.config().location()
-    );
-    axum::serve(listener, app(metrics))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"))
-}
-
-/// Request `i` of the self-test: a query string and the status it must get.
-fn planned_request(i: usize) -> (&'static str, StatusCode) {
-    const GOOD: [&str; 3] = [
-        "country=US&title=Stranger%20Things",
-        "country=BR&title=Narcos",
-        "country=DE&title=Am%C3%A9lie",
-    ];
-    match i % 5 {
-        3 => ("title=Narcos", StatusCode::BAD_REQUEST),
-        4 => ("country=BR&title=", StatusCode::BAD_REQUEST),
-        _ => (GOOD[i % 3], StatusCode::OK),
-    }
-}
-
-/// A minimal HTTP/1.1 client: one GET per connection, returns the status code and body.
-async fn http_get(addr: SocketAddr, path: &str) -> Result<(u16, String), String> {
-    let exchange = async {
-        let mut stream = TcpStream::connect(addr).await?;
-        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-        stream.write_all(request.as_bytes()).await?;
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).await?;
-        Ok::<_, std::io::Error>(response)
-    };
-    let response = tokio::time::timeout(Duration::from_secs(10), exchange)
-        .await
-        .map_err(|_| format!("GET {path}: no answer within 10 s"))?
-        .map_err(|e| format!("GET {path}: {e}"))?;
-    let response = String::from_utf8_lossy(&response);
-    let status = response
-        .strip_prefix("HTTP/1.1 ")
-        .and_then(|rest| rest.get(..3))
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(|| format!("GET {path}: not an HTTP/1.1 response: {response:?}"))?;
-    let body = response
-        .split_once("\r\n\r\n")
-        .map_or("", |(_, body)| body)
-        .to_owned();
-    Ok((status, body))
-}
-
-async fn self_test(n: usize, metrics: Arc<Metrics>) -> Result<(), String> {
-    const CONCURRENCY: usize = 4;
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| format!("cannot listen on 127.0.0.1:0: {e}"))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app(metrics))
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
-    eprintln!("web-server: self-test, {n} requests to http://{addr}");
-
-    let mut clients = tokio::task::JoinSet::new();
-    let mut by_status: HashMap<u16, usize> = HashMap::new();
-    let mut failures = Vec::new();
-    for i in 0..=n {
-        // At most CONCURRENCY requests at a time; after the last one is started, wait for all.
-        while clients.len() == CONCURRENCY || (i == n && !clients.is_empty()) {
-            match clients.join_next().await {
-                Some(Ok(Ok(status))) => *by_status.entry(status).or_default() += 1,
-                Some(Ok(Err(e))) => failures.push(e),
-                Some(Err(e)) => failures.push(format!("client task failed: {e}")),
-                None => break,
-            }
-        }
-        if i == n {
-            break;
-        }
-        let (query, expected) = planned_request(i);
-        clients.spawn(async move {
-            let path = format!("/api/v1/play?{query}");
-            let (status, body) = http_get(addr, &path).await?;
-            if status != expected.as_u16() {
-                return Err(format!(
-                    "GET {path}: status {status}, expected {expected}: {body:?}"
-                ));
-            }
-            Ok(status)
-        });
-    }
-    let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(10), server)
-        .await
-        .map_err(|_| "the server did not shut down within 10 s".to_owned())?
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("server error: {e}"))?;
-    if !failures.is_empty() {
-        return Err(failures.join("\n"));
-    }
-    eprintln!("web-server: self-test passed, statuses {by_status:?}");
-    Ok(())
-}
-
 fn main() -> ExitCode {
-    let mode = match parse_args(std::env::args().skip(1)) {
+    let mode = match common::parse_args(std::env::args().skip(1)) {
         Ok(mode) => mode,
         Err(e) if e.is_empty() => {
             eprintln!("{USAGE}");
@@ -400,12 +246,20 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The process's and the runtime's health, now and every 30 s.
+    let runtime_metrics = RuntimeMetrics::new(&registry)
+        .with_tokio(runtime.handle().clone())
+        .start(RuntimeMetrics::DEFAULT_PERIOD);
     let result = runtime.block_on(async move {
         match mode {
-            Mode::Serve(addr) => serve(addr, metrics).await,
-            Mode::SelfTest(n) => self_test(n, metrics).await,
+            Mode::Serve(addr) => {
+                let location = metrics.registry.config().location().to_string();
+                common::serve("web-server", addr, app(metrics), &location).await
+            }
+            Mode::SelfTest(n) => common::self_test("web-server", n, app(metrics)).await,
         }
     });
+    runtime_metrics.stop();
     // Sends what is still buffered; meters still held anywhere write nothing from now on.
     registry.close();
     match result {

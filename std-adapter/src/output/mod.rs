@@ -5,19 +5,22 @@
 //! | `none` | discarded (logged at trace) |
 //! | `memory` | a [`MemoryWriter`] |
 //! | `stdout`, `stderr`, `file://` | line + `\n` into a buffered stream, flushed by the timer and on close |
-//! | `udp`, `unix` | one datagram per line, lock-free; or, with a buffer, the core [`LineBuffer`] behind a spin lock ([`BufferLock`]) |
+//! | `udp`, `unix` | one datagram per line, lock-free; or, with a buffer, the core [`LineBuffer`] and a [`SocketSender`] behind a spin lock ([`BufferLock`]) |
+//!
+//! Each output has one path for a line (`prefix` + value, from a meter's binding) and keeps one
+//! [`Stats`].
 
 mod memory;
 mod socket;
 mod stream;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 pub use memory::MemoryWriter;
-use socket::{log_send_error, nb_result, DatagramSocket, SocketTransport};
-use spectator_core::{LineBuffer, Measurement, Stats};
+use socket::{log_send_error, nb_result, DatagramSocket, SocketSender};
+use spectator_core::{LineBuffer, Sink, Stats, Value};
 use spin::mutex::{SpinMutex, SpinMutexGuard};
 use stream::Stream;
 
@@ -32,20 +35,27 @@ pub(crate) const CLOSE_DRAIN: Duration = Duration::from_millis(100);
 /// Lines up to this size are formatted on the stack; longer ones (rare) on the heap.
 const STACK_LINE: usize = 1024;
 
-type Buffer = LineBuffer<SocketTransport, UDP_MAX_PAYLOAD>;
+/// The buffered output: the core's datagram assembler and the socket it sends through, side by
+/// side under one lock ([`BufferLock`]).
+type Batcher = (LineBuffer<UDP_MAX_PAYLOAD>, SocketSender);
 
+/// One path per output; each keeps its own [`Stats`] (the line buffer's, or lock-free atomics).
 pub(crate) enum Output {
     None,
     Memory(MemoryWriter),
-    Stream(Mutex<Stream>),
+    Stream {
+        stream: Mutex<Stream>,
+        stats: AtomicStats,
+    },
     Datagram {
-        socket: Arc<DatagramSocket>,
+        socket: DatagramSocket,
         max_datagram: usize,
+        stats: AtomicStats,
     },
     Buffered(Box<BufferLock>),
 }
 
-/// Counters of the lock-free paths; the line buffer keeps its own.
+/// The [`Stats`] of an unbuffered output, as lock-free counters.
 #[derive(Debug, Default)]
 pub(crate) struct AtomicStats {
     lines: AtomicU64,
@@ -98,11 +108,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// [`Mutex`] also swaps atomically to release (it must learn whether a thread sleeps on it):
 /// with a line copied in well under 10 ns, that second atomic was a third of an update's
 /// user time. A thread that finds it held waits in [`lock_buffer_contended`].
-type BufferLock = SpinMutex<Buffer>;
+type BufferLock = SpinMutex<Batcher>;
 
 /// Takes the line buffer's lock (see [`BufferLock`]).
 #[inline]
-fn lock_buffer(buffer: &BufferLock) -> SpinMutexGuard<'_, Buffer> {
+fn lock_buffer(buffer: &BufferLock) -> SpinMutexGuard<'_, Batcher> {
     match buffer.try_lock() {
         Some(guard) => guard,
         None => lock_buffer_contended(buffer),
@@ -114,7 +124,7 @@ fn lock_buffer(buffer: &BufferLock) -> SpinMutexGuard<'_, Buffer> {
 /// then sleeps [`NAP`] between tries, so a holder of lower priority, or on this core, always
 /// gets to run and release it, and a long wait burns no CPU.
 #[cold]
-fn lock_buffer_contended(buffer: &BufferLock) -> SpinMutexGuard<'_, Buffer> {
+fn lock_buffer_contended(buffer: &BufferLock) -> SpinMutexGuard<'_, Batcher> {
     let mut waits = 0u32;
     loop {
         while buffer.is_locked() {
@@ -143,69 +153,86 @@ const NAP: Duration = Duration::from_micros(50);
 impl Output {
     pub(crate) fn open(config: &Config) -> Result<Self, ConfigError> {
         let location = config.location();
-        let open_err = |e: std::io::Error| ConfigError::Open(location.to_string(), e.to_string());
+        let open_err =
+            |e: std::io::Error| ConfigError::Open(location.to_string(), std::sync::Arc::new(e));
+        let stream = |stream| Output::Stream {
+            stream: Mutex::new(stream),
+            stats: AtomicStats::default(),
+        };
         let socket = match location {
             Location::None => return Ok(Output::None),
             Location::Memory => return Ok(Output::Memory(MemoryWriter::new())),
-            Location::Stdout => return Ok(Output::Stream(Mutex::new(Stream::stdout()))),
-            Location::Stderr => return Ok(Output::Stream(Mutex::new(Stream::stderr()))),
-            Location::File(path) => {
-                return Ok(Output::Stream(Mutex::new(
-                    Stream::file(path).map_err(open_err)?,
-                )))
-            }
+            Location::Stdout => return Ok(stream(Stream::stdout())),
+            Location::Stderr => return Ok(stream(Stream::stderr())),
+            Location::File(path) => return Ok(stream(Stream::file(path).map_err(open_err)?)),
             Location::Udp(addr) => DatagramSocket::udp(*addr).map_err(open_err)?,
             Location::Unix(path) => DatagramSocket::unix(path.clone()).map_err(open_err)?,
         };
-        let socket = Arc::new(socket);
         let max_datagram = config.max_datagram();
         if config.buffer_size() == 0 {
             return Ok(Output::Datagram {
                 socket,
                 max_datagram,
+                stats: AtomicStats::default(),
             });
         }
-        let transport = SocketTransport::new(socket, max_datagram, config.backlog_size());
-        let buffer = Buffer::new(transport).with_max_datagram(config.buffer_size());
-        Ok(Output::Buffered(Box::new(BufferLock::new(buffer))))
+        let buffer = LineBuffer::new().with_max_datagram(config.buffer_size());
+        let sender = SocketSender::new(socket, max_datagram, config.backlog_size());
+        Ok(Output::Buffered(Box::new(BufferLock::new((
+            buffer, sender,
+        )))))
     }
 
     /// Whether the background flusher has anything to do for this output.
     pub(crate) fn needs_flusher(&self) -> bool {
-        matches!(self, Output::Stream(_) | Output::Buffered(_))
+        matches!(self, Output::Stream { .. } | Output::Buffered(_))
     }
 
-    /// Writes one measurement. Never blocks on the network, never panics.
+    /// Writes the line `prefix` + `value` (a meter's rendered prefix and an update's value),
+    /// unless `closed`. Never blocks on the network, never panics.
     #[inline]
-    pub(crate) fn write(&self, m: &Measurement<'_>, stats: &AtomicStats, closed: &AtomicBool) {
+    pub(crate) fn record(&self, prefix: &str, value: &Value<'_>, closed: &AtomicBool) {
+        if closed.load(Relaxed) {
+            return;
+        }
         match self {
-            Output::Buffered(buffer) => {
-                let mut buffer = lock_buffer(buffer);
+            Output::Buffered(batcher) => {
+                let mut guard = lock_buffer(batcher);
                 // Checked again under the lock: a write racing with `close()` either lands
                 // before the final flush or is discarded, never left behind unsent.
-                if !closed.load(Relaxed) {
-                    buffer.record(m);
+                if closed.load(Relaxed) {
+                    return;
+                }
+                let (buffer, socket) = &mut *guard;
+                if socket.has_backlog() {
+                    socket.settle(buffer.stats_mut());
+                }
+                Sink::record(&mut buffer.via(&mut *socket), prefix, value);
+                if socket.has_backlog() {
+                    socket.settle(buffer.stats_mut());
                 }
             }
             Output::Datagram {
                 socket,
                 max_datagram,
-            } => {
-                with_line(m, |line| send_line(socket, *max_datagram, line, stats));
-            }
+                stats,
+            } => with_line(prefix, value, |line| {
+                send_line(socket, *max_datagram, line, stats)
+            }),
             Output::None => {
                 if log::log_enabled!(target: "spectator::writer", log::Level::Trace) {
                     with_line(
-                        m,
+                        prefix,
+                        value,
                         |line| log::trace!(target: "spectator::writer", "write line={}", text(line)),
                     );
                 }
             }
-            Output::Memory(writer) => with_line(m, |line| {
+            Output::Memory(writer) => with_line(prefix, value, |line| {
                 log::trace!(target: "spectator::writer", "write line={}", text(line));
                 writer.push(text(line).to_owned());
             }),
-            Output::Stream(stream) => with_line(m, |line| {
+            Output::Stream { stream, stats } => with_line(prefix, value, |line| {
                 log::trace!(target: "spectator::writer", "write line={}", text(line));
                 match lock(stream).write_line(line) {
                     Ok(()) => stats.sent(line.len() + 1, false),
@@ -218,38 +245,16 @@ impl Output {
         }
     }
 
-    /// [`write`](Self::write) for a meter whose line up to the value, `symbol[,ttl]:id:`, is
-    /// `prefix` (rendered once from `m`'s kind, TTL and id when the meter was created): the
-    /// buffered output copies `prefix` and formats only `m.value`; the others format `m`.
-    #[inline]
-    pub(crate) fn write_prefixed(
-        &self,
-        prefix: &str,
-        m: &Measurement<'_>,
-        stats: &AtomicStats,
-        closed: &AtomicBool,
-    ) {
-        match self {
-            Output::Buffered(buffer) => {
-                let mut buffer = lock_buffer(buffer);
-                // As in `write`: checked again under the lock, for `close()`.
-                if !closed.load(Relaxed) {
-                    buffer.record_prefixed(prefix, &m.value);
-                }
-            }
-            _ => self.write(m, stats, closed),
-        }
-    }
-
     /// Sends buffered lines and flushes streams now.
     pub(crate) fn flush(&self) {
         match self {
-            Output::Buffered(buffer) => {
-                let mut buffer = lock_buffer(buffer);
-                let _ = buffer.flush();
-                buffer.transport_mut().drain_backlog();
+            Output::Buffered(batcher) => {
+                let mut guard = lock_buffer(batcher);
+                let (buffer, socket) = &mut *guard;
+                let _ = buffer.flush(socket);
+                socket.settle(buffer.stats_mut());
             }
-            Output::Stream(stream) => {
+            Output::Stream { stream, .. } => {
                 if let Err(e) = lock(stream).flush() {
                     log::error!(target: "spectator::writer", "failed to flush: {e}");
                 }
@@ -262,23 +267,23 @@ impl Output {
     /// take the backlog before dropping (and counting) what is left.
     pub(crate) fn close(&self) {
         self.flush();
-        let Output::Buffered(buffer) = self else {
+        let Output::Buffered(batcher) = self else {
             return;
         };
         let deadline = Instant::now() + CLOSE_DRAIN;
         loop {
             // The lock is not held while sleeping.
-            let mut buffer = lock_buffer(buffer);
-            if buffer.transport_mut().drain_backlog() {
+            let mut guard = lock_buffer(batcher);
+            let (buffer, socket) = &mut *guard;
+            if socket.settle(buffer.stats_mut()) {
                 return;
             }
             if Instant::now() >= deadline {
-                let backlog = &mut buffer.transport_mut().backlog;
-                log::warn!(target: "spectator::writer", "socket still full at close: dropped {} lines", backlog.waiting().0);
-                backlog.abandon();
+                let lines = socket.abandon(buffer.stats_mut());
+                log::warn!(target: "spectator::writer", "socket still full at close: dropped {lines} lines");
                 return;
             }
-            drop(buffer);
+            drop(guard);
             std::thread::sleep(Duration::from_millis(1));
         }
     }
@@ -290,26 +295,13 @@ impl Output {
         }
     }
 
-    pub(crate) fn stats(&self, atomic: &AtomicStats) -> Stats {
-        let mut s = atomic.snapshot();
-        if let Output::Buffered(buffer) = self {
-            let buffer = lock_buffer(buffer);
-            let b = *buffer.stats();
-            // The buffer counts what it handed over; what waits in the backlog or was dropped
-            // from it has not reached the socket.
-            let backlog = &buffer.transport().backlog;
-            let (waiting, lost) = (backlog.waiting(), backlog.lost);
-            s.lines_sent += b.lines_sent - waiting.0 - lost.0;
-            s.bytes_sent += b.bytes_sent - waiting.1 - lost.1;
-            s.datagrams_sent += b.datagrams_sent - waiting.2 - lost.2;
-            s.dropped.backpressure += lost.0;
-            s.send_errors += b.send_errors;
-            s.dropped.too_long += b.dropped.too_long;
-            s.dropped.invalid += b.dropped.invalid;
-            s.dropped.backpressure += b.dropped.backpressure;
-            s.dropped.send_failed += b.dropped.send_failed;
+    /// The output's one [`Stats`]: the line buffer's, or the atomics' snapshot.
+    pub(crate) fn stats(&self) -> Stats {
+        match self {
+            Output::Buffered(batcher) => *lock_buffer(batcher).0.stats(),
+            Output::Datagram { stats, .. } | Output::Stream { stats, .. } => stats.snapshot(),
+            Output::None | Output::Memory(_) => Stats::default(),
         }
-        s
     }
 }
 
@@ -317,15 +309,17 @@ fn text(line: &[u8]) -> &str {
     std::str::from_utf8(line).unwrap_or_default()
 }
 
-/// Formats `m` on the stack (heap only for lines over 1 KiB) and hands the bytes to `f`.
+/// Formats the line `prefix` + `value` on the stack (heap only for lines over 1 KiB) and hands
+/// the bytes to `f`.
 #[inline]
-fn with_line(m: &Measurement<'_>, f: impl FnOnce(&[u8])) {
+fn with_line(prefix: &str, value: &Value<'_>, f: impl FnOnce(&[u8])) {
     let mut stack: heapless::Vec<u8, STACK_LINE> = heapless::Vec::new();
-    if m.write_to(&mut stack).is_ok() {
+    if stack.extend_from_slice(prefix.as_bytes()).is_ok() && value.write_to(&mut stack).is_ok() {
         return f(&stack);
     }
-    let mut heap = Rendered(String::with_capacity(m.line_len()));
-    let _ = m.write_to(&mut heap);
+    let mut heap = Rendered(String::with_capacity(prefix.len() + value.rendered_len()));
+    heap.0.push_str(prefix);
+    let _ = value.write_to(&mut heap);
     f(heap.0.as_bytes());
 }
 

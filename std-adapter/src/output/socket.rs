@@ -1,7 +1,9 @@
-//! Datagram sockets (UDP, Unix) in non-blocking mode, and their core [`Transport`].
+//! Datagram sockets (UDP, Unix) in non-blocking mode, and the buffered output's core
+//! [`Transport`] over one, [`SocketSender`].
 //!
-//! Sends never block: a full socket queue (spectatord not reading) is `WouldBlock`, and the
-//! line or datagram is dropped and counted. The Unix socket is unconnected and addresses the
+//! Sends never block: a full socket queue (spectatord not reading) is `WouldBlock`; an
+//! unbuffered line is then dropped and counted, a buffered datagram waits in the sender's
+//! bounded backlog. The Unix socket is unconnected and addresses the
 //! path on every send, so when spectatord restarts and recreates its socket, delivery resumes
 //! by itself. The UDP socket is connected once, at construction, to the resolved address: the
 //! kernel then skips a route lookup per send, and when nothing listens (ICMP port unreachable)
@@ -13,9 +15,9 @@ use std::io;
 use std::net::{SocketAddr, UdpSocket};
 use std::os::unix::net::UnixDatagram;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use spectator_core::transport::{ErrorKind, Transport, TransportError};
+use spectator_core::Stats;
 
 /// A non-blocking datagram socket and its destination.
 #[derive(Debug)]
@@ -91,130 +93,148 @@ pub(crate) fn nb_result(result: io::Result<()>) -> nb::Result<(), SocketError> {
     })
 }
 
-/// Datagrams waiting for a full socket, oldest first, at most `capacity` bytes of them.
-#[derive(Debug, Default)]
-pub(crate) struct Backlog {
-    datagrams: VecDeque<Vec<u8>>,
-    capacity: usize,
-    bytes: usize,
+/// A datagram the socket refused for now, with its line count.
+#[derive(Debug)]
+struct Waiting {
+    datagram: Vec<u8>,
     lines: u64,
-    /// Lines, bytes and datagrams dropped to keep the backlog bounded.
-    pub(crate) lost: (u64, u64, u64),
+}
+
+/// The core [`Transport`] of the buffered output: the socket, and a bounded backlog of the
+/// datagrams it refused for now (`WouldBlock`), oldest first.
+///
+/// A datagram the socket refuses waits in the backlog and is sent before any newer one, so a
+/// receiver that pauses briefly loses nothing and the caller never waits; a receiver that stays
+/// stalled makes the backlog drop its oldest datagrams (counted as `backpressure`).
+///
+/// # Stats
+///
+/// The output's one [`Stats`] is its line buffer's; the backlog keeps no counters. The buffer
+/// counts a datagram as sent when [`send`](Transport::send) accepts it, which the backlog does
+/// too; [`settle`](Self::settle), called under the output's lock at the end of every operation
+/// that may send, corrects that in the same `Stats`: a datagram that went into the backlog is
+/// moved back out of `*_sent` (it waits), and counted as sent when the socket takes it, or as
+/// dropped when the backlog gives it up. So `lines_sent` is what reached the socket, whenever
+/// the lock is free. `fresh` (how many of the newest waiting datagrams the buffer has counted
+/// but `settle` has not yet moved) is the only state this needs, and is 0 outside the lock.
+#[derive(Debug)]
+pub(crate) struct SocketSender {
+    socket: DatagramSocket,
+    max_datagram: usize,
+    waiting: VecDeque<Waiting>,
+    /// The most bytes the backlog keeps.
+    capacity: usize,
+    /// Bytes in `waiting`.
+    bytes: usize,
+    /// How many of the newest datagrams in `waiting` the buffer counted as sent.
+    fresh: usize,
 }
 
 fn line_count(datagram: &[u8]) -> u64 {
     1 + datagram.iter().filter(|b| **b == b'\n').count() as u64
 }
 
-impl Backlog {
-    fn push(&mut self, datagram: &[u8]) {
-        while self.bytes + datagram.len() > self.capacity {
-            let Some(oldest) = self.datagrams.pop_front() else {
-                break;
-            };
-            self.forget(&oldest);
-            self.lost.0 += line_count(&oldest);
-            self.lost.1 += oldest.len() as u64;
-            self.lost.2 += 1;
-            log::warn!(target: "spectator::writer", "socket full: dropped a datagram of {} bytes", oldest.len());
-        }
-        self.bytes += datagram.len();
-        self.lines += line_count(datagram);
-        self.datagrams.push_back(datagram.to_vec());
-    }
-
-    fn forget(&mut self, datagram: &[u8]) {
-        self.bytes -= datagram.len();
-        self.lines -= line_count(datagram);
-    }
-
-    /// Drops everything waiting, counting it as lost.
-    pub(crate) fn abandon(&mut self) {
-        let (lines, bytes, datagrams) = self.waiting();
-        self.lost = (
-            self.lost.0 + lines,
-            self.lost.1 + bytes,
-            self.lost.2 + datagrams,
-        );
-        self.datagrams.clear();
-        self.bytes = 0;
-        self.lines = 0;
-    }
-
-    /// Lines, bytes and datagrams waiting.
-    pub(crate) fn waiting(&self) -> (u64, u64, u64) {
-        (self.lines, self.bytes as u64, self.datagrams.len() as u64)
-    }
-}
-
-/// The core [`Transport`] over a shared socket, for the line buffer.
-///
-/// When the socket is full, the datagram is kept in a bounded [`Backlog`] and sent before any
-/// newer one, so a receiver that pauses briefly loses nothing and the caller never waits; a
-/// receiver that stays stalled makes the backlog drop its oldest datagrams (counted).
-#[derive(Debug)]
-pub(crate) struct SocketTransport {
-    pub(crate) socket: Arc<DatagramSocket>,
-    pub(crate) max_datagram: usize,
-    pub(crate) backlog: Backlog,
-}
-
-impl SocketTransport {
-    pub(crate) fn new(
-        socket: Arc<DatagramSocket>,
-        max_datagram: usize,
-        backlog_bytes: usize,
-    ) -> Self {
-        let backlog = Backlog {
-            capacity: backlog_bytes,
-            ..Backlog::default()
-        };
+impl SocketSender {
+    pub(crate) fn new(socket: DatagramSocket, max_datagram: usize, backlog_bytes: usize) -> Self {
         Self {
             socket,
             max_datagram,
-            backlog,
+            waiting: VecDeque::new(),
+            capacity: backlog_bytes,
+            bytes: 0,
+            fresh: 0,
         }
     }
 
-    /// Sends waiting datagrams in order; true when none is left.
-    pub(crate) fn drain_backlog(&mut self) -> bool {
-        while let Some(front) = self.backlog.datagrams.front() {
-            match nb_result(self.socket.send(front)) {
-                Err(nb::Error::WouldBlock) => return false,
-                Ok(()) => {}
+    /// Whether datagrams wait in the backlog (then [`settle`](Self::settle) has work to do).
+    #[inline]
+    pub(crate) fn has_backlog(&self) -> bool {
+        !self.waiting.is_empty()
+    }
+
+    /// Sends what waits, in order, until the socket is full again, and keeps the backlog within
+    /// its capacity, counting each outcome in the output's `stats` (see [Stats](Self#stats)).
+    /// True when nothing waits any more.
+    #[cold]
+    pub(crate) fn settle(&mut self, stats: &mut Stats) -> bool {
+        // Accepted into the backlog, not sent: the buffer counted these as sent.
+        for w in self.waiting.iter().rev().take(self.fresh) {
+            stats.lines_sent -= w.lines;
+            stats.bytes_sent -= w.datagram.len() as u64;
+            stats.datagrams_sent -= 1;
+        }
+        self.fresh = 0;
+        while let Some(front) = self.waiting.front() {
+            match nb_result(self.socket.send(&front.datagram)) {
+                Err(nb::Error::WouldBlock) => break,
+                Ok(()) => {
+                    stats.lines_sent += front.lines;
+                    stats.bytes_sent += front.datagram.len() as u64;
+                    stats.datagrams_sent += 1;
+                }
                 Err(nb::Error::Other(e)) => {
                     log_send_error(&e.0, format_args!("buffer"));
-                    let lines = line_count(front);
-                    self.backlog.lost.0 += lines;
-                    self.backlog.lost.1 += front.len() as u64;
-                    self.backlog.lost.2 += 1;
+                    stats.send_errors += 1;
+                    stats.dropped.send_failed += front.lines;
                 }
             }
-            if let Some(sent) = self.backlog.datagrams.pop_front() {
-                self.backlog.forget(&sent);
+            self.pop_oldest();
+        }
+        // The newest datagram stays even when it alone is over the capacity.
+        while self.bytes > self.capacity && self.waiting.len() > 1 {
+            if let Some(oldest) = self.pop_oldest() {
+                stats.dropped.backpressure += oldest.lines;
+                log::warn!(target: "spectator::writer", "socket full: dropped a datagram of {} bytes", oldest.datagram.len());
             }
         }
-        true
+        self.waiting.is_empty()
+    }
+
+    /// Gives up everything waiting, counting it as dropped (`backpressure`); returns the lines.
+    pub(crate) fn abandon(&mut self, stats: &mut Stats) -> u64 {
+        self.settle(stats);
+        let mut lines = 0;
+        while let Some(w) = self.pop_oldest() {
+            lines += w.lines;
+        }
+        stats.dropped.backpressure += lines;
+        lines
+    }
+
+    fn pop_oldest(&mut self) -> Option<Waiting> {
+        let w = self.waiting.pop_front()?;
+        self.bytes -= w.datagram.len();
+        Some(w)
+    }
+
+    #[cold]
+    fn wait(&mut self, datagram: &[u8]) {
+        self.bytes += datagram.len();
+        self.fresh += 1;
+        self.waiting.push_back(Waiting {
+            datagram: datagram.to_vec(),
+            lines: line_count(datagram),
+        });
+        // Let the receiver (often on this machine) run before the backlog grows; this gives up
+        // the time slice, it does not wait.
+        std::thread::yield_now();
     }
 }
 
-impl Transport for SocketTransport {
+impl Transport for SocketSender {
     type Error = SocketError;
 
     #[inline]
     fn send(&mut self, datagram: &[u8]) -> nb::Result<(), SocketError> {
         log::trace!(target: "spectator::writer", "write buffer of {} bytes", datagram.len());
-        if !self.drain_backlog() {
-            self.backlog.push(datagram);
-            std::thread::yield_now();
+        // Behind older datagrams, a datagram waits its turn.
+        if self.has_backlog() {
+            self.wait(datagram);
             return Ok(());
         }
         match nb_result(self.socket.send(datagram)) {
             Err(nb::Error::WouldBlock) => {
-                self.backlog.push(datagram);
-                // Let the receiver (often on this machine) run before the backlog grows; this
-                // gives up the time slice, it does not wait.
-                std::thread::yield_now();
+                self.wait(datagram);
                 Ok(())
             }
             Err(nb::Error::Other(e)) => {

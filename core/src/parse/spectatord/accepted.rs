@@ -59,11 +59,25 @@ impl fmt::Display for ParsedValue {
     }
 }
 
-/// The warning for trailing bytes after a value; the line is still accepted.
+/// The warning for trailing bytes after a value; the line is still accepted (unless its type
+/// is unknown: spectatord checks the type only after parsing the value, so it logs this warning
+/// and then rejects the line, see [`DatagramLine::warning`](super::DatagramLine::warning)).
 ///
 /// `Display` renders spectatord's message, `Got <value> parsing value, ignoring chars starting
 /// at <rest of the line>`. Bytes that are not UTF-8 are shown as U+FFFD (spectatord writes them
-/// raw). spectatord logs it as `While parsing <line after the first ':'>: <message>`.
+/// raw). spectatord logs it at INFO as `While parsing <measurement>: <message>`, where the
+/// measurement is the line after the `:` that follows the type and option: [`Warning::logged`]
+/// renders that whole log message.
+///
+/// ```
+/// use spectator_core::parse::spectatord::parse_line;
+/// let warning = parse_line(b"c,5:req,k=v:1x").unwrap().warning.unwrap();
+/// assert_eq!(warning.to_string(), "Got 1 parsing value, ignoring chars starting at x");
+/// assert_eq!(
+///     warning.logged().to_string(),
+///     "While parsing req,k=v:1x: Got 1 parsing value, ignoring chars starting at x"
+/// );
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Warning<'a> {
@@ -71,6 +85,29 @@ pub struct Warning<'a> {
     pub value: ParsedValue,
     /// The bytes that were ignored, from the first one the number parser stopped at.
     pub ignored: &'a [u8],
+    /// What spectatord's log message quotes: the line from the byte after the `:` that follows
+    /// the type (and option) to the end of the line.
+    pub measurement: &'a [u8],
+}
+
+impl<'a> Warning<'a> {
+    /// spectatord's whole log message for the warning: `While parsing <measurement>:
+    /// <message>`.
+    pub fn logged(&self) -> Logged<'a> {
+        Logged(*self)
+    }
+}
+
+/// The `Display` of spectatord's log message for a [`Warning`], from [`Warning::logged`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Logged<'a>(Warning<'a>);
+
+impl fmt::Display for Logged<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("While parsing ")?;
+        write_lossy(f, self.0.measurement)?;
+        write!(f, ": {}", self.0)
+    }
 }
 
 impl fmt::Display for Warning<'_> {

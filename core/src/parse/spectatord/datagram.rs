@@ -1,8 +1,8 @@
 //! [`DatagramLines`]: a datagram split into lines as spectatord's `parse_lines` does.
 
 use super::bytes::{count_leading, find_byte};
-use super::line::{parse_in, Buffer};
-use super::{Accepted, Rejected};
+use super::line::{parse_logged, Buffer};
+use super::{Accepted, Rejected, Warning};
 
 /// One line of a datagram, as [`DatagramLines`] yields it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -14,6 +14,12 @@ pub struct DatagramLine<'a> {
     pub line: &'a [u8],
     /// What spectatord makes of it.
     pub result: Result<Accepted<'a>, Rejected>,
+    /// The warning spectatord logs while parsing the line (`While parsing …: Got … ignoring
+    /// chars starting at …`): an accepted line's [`Accepted::warning`], or, for a line then
+    /// rejected as [`Rejected::UnknownType`], the warning logged before the type was checked
+    /// (`S:x:5x` logs `While parsing x:5x: Got 5 parsing value, ignoring chars starting at x`,
+    /// then is rejected with `Unknown type: S`). No other rejected line has one.
+    pub warning: Option<Warning<'a>>,
 }
 
 /// The lines of a datagram, from [`parse_datagram`](super::parse_datagram).
@@ -49,10 +55,12 @@ impl<'a> Iterator for DatagramLines<'a> {
             start,
             end,
         };
+        let (result, warning) = parse_logged(buffer);
         Some(DatagramLine {
             offset: start,
             line: self.bytes.get(start..end).unwrap_or_default(),
-            result: parse_in(buffer),
+            result,
+            warning,
         })
     }
 }

@@ -42,28 +42,43 @@ impl<'a> Buffer<'a> {
 
 /// spectatord's `parse_line` on the line at `buffer.start`.
 pub(super) fn parse_in(buffer: Buffer<'_>) -> Result<Accepted<'_>, Rejected> {
+    parse_logged(buffer).0
+}
+
+/// spectatord's `parse_line` on the line at `buffer.start`, with the warning it logs on the
+/// way: an accepted line's [`Accepted::warning`], or the warning logged for a line then
+/// rejected as an unknown type (the value is parsed before the type is checked).
+pub(super) fn parse_logged(
+    buffer: Buffer<'_>,
+) -> (Result<Accepted<'_>, Rejected>, Option<Warning<'_>>) {
     let symbol = buffer.byte(buffer.start);
-    let (option, separator) = parse_option(buffer, symbol)?;
+    let (option, separator) = match parse_option(buffer, symbol) {
+        Ok(parsed) => parsed,
+        Err(rejected) => return (Err(rejected), None),
+    };
     if buffer.byte(separator) != b':' {
-        return Err(Rejected::ExpectingSeparator {
-            index: separator - buffer.start,
-        });
+        let index = separator - buffer.start;
+        return (Err(Rejected::ExpectingSeparator { index }), None);
     }
-    let measurement = parse_measurement(buffer, separator + 1, symbol)?;
+    let measurement = match parse_measurement(buffer, separator + 1, symbol) {
+        Ok(measurement) => measurement,
+        Err(rejected) => return (Err(rejected), None),
+    };
     if !matches!(
         symbol,
         b'A' | b'c' | b'C' | b'd' | b'D' | b'g' | b'm' | b't' | b'T' | b'U' | b'X'
     ) {
-        return Err(Rejected::UnknownType { symbol });
+        return (Err(Rejected::UnknownType { symbol }), measurement.warning);
     }
-    Ok(Accepted {
+    let accepted = Accepted {
         symbol,
         option,
         name: measurement.name,
         tags: measurement.tags,
         value: measurement.value,
         warning: measurement.warning,
-    })
+    };
+    (Ok(accepted), measurement.warning)
 }
 
 /// Step 2: the optional `,<option>` after the symbol. Returns the option and the index where
@@ -108,7 +123,7 @@ fn parse_measurement(
     let value_at = skip_tags(text, name_end)?;
     // `value_at` may point past the end of `text` (a trailing `,`); the C code then reads the
     // bytes after the line's terminator.
-    let (value, warning) = parse_value(buffer.c_str(at + value_at), symbol)?;
+    let (value, warning) = parse_value(buffer.c_str(at + value_at), symbol, text)?;
     Ok(Measurement {
         name: text.get(..name_end).unwrap_or_default(),
         tags: Tags {
@@ -134,8 +149,12 @@ fn skip_tags(text: &[u8], mut pos: usize) -> Result<usize, Rejected> {
     Ok(pos + 1)
 }
 
-/// Step 6: the value, from the C string `text`.
-fn parse_value(text: &[u8], symbol: u8) -> Result<(ParsedValue, Option<Warning<'_>>), Rejected> {
+/// Step 6: the value, from the C string `text`; `measurement` is what a warning quotes.
+fn parse_value<'a>(
+    text: &'a [u8],
+    symbol: u8,
+    measurement: &'a [u8],
+) -> Result<(ParsedValue, Option<Warning<'a>>), Rejected> {
     let (value, consumed) = if symbol == b'U' {
         let (value, consumed) = strtoull(text);
         (ParsedValue::Unsigned(value), consumed)
@@ -148,7 +167,11 @@ fn parse_value(text: &[u8], symbol: u8) -> Result<(ParsedValue, Option<Warning<'
     }
     let ignored = text.get(consumed..).unwrap_or_default();
     let warning = match ignored.first() {
-        Some(&byte) if !is_c_space(byte) => Some(Warning { value, ignored }),
+        Some(&byte) if !is_c_space(byte) => Some(Warning {
+            value,
+            ignored,
+            measurement,
+        }),
         _ => None,
     };
     Ok((value, warning))

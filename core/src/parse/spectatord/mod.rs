@@ -30,6 +30,10 @@
 //! 7. Only then is the symbol checked: `A c C d D g m t T U X` are known, anything else is
 //!    [`Rejected::UnknownType`] — so `S:x:AQ==` fails at step 6 and `S:x:12` here.
 //!
+//! A line with an unknown type and characters after its value (`S:x:5x`) gets the warning of
+//! step 6 before it is rejected at step 7: spectatord logs both, and [`parse_datagram`] gives
+//! the warning with the rejection ([`DatagramLine::warning`]).
+//!
 //! Accepted `X` lines without an option are counted as parsed but not recorded (see
 //! [`Accepted::is_recorded`]). spectatord logs errors of steps 2–6 at INFO as
 //! `Parse error for '<line>': <message>`, but not [`Rejected::UnknownType`]; every line counts
@@ -85,7 +89,7 @@ mod tags;
 #[cfg(test)]
 mod tests;
 
-pub use accepted::{Accepted, ParsedValue, Warning};
+pub use accepted::{Accepted, Logged, ParsedValue, Warning};
 pub use datagram::{DatagramLine, DatagramLines};
 pub use rejected::Rejected;
 pub use tags::Tags;

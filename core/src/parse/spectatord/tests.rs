@@ -302,6 +302,62 @@ fn unknown_types_are_checked_last() {
     assert_eq!(err("Z,0:x:1"), Rejected::UnknownType { symbol: b'Z' });
 }
 
+/// The warning `parse_datagram` gives with each line, as spectatord logs it.
+fn logged_warning(d: &str) -> Vec<Option<String>> {
+    parse_datagram(d.as_bytes())
+        .map(|l| l.warning.map(|w| w.logged().to_string()))
+        .collect()
+}
+
+#[test]
+fn unknown_types_with_trailing_chars_log_the_warning_first() {
+    // spectatord 429cd8d: `get_measurement` sets the warning, `parse_line` logs it, then the
+    // switch on the type rejects the line.
+    let line = parse_datagram(b"S:x:5x").next().unwrap();
+    assert_eq!(line.result, Err(Rejected::UnknownType { symbol: b'S' }));
+    let warning = line.warning.unwrap();
+    assert_eq!(warning.value, ParsedValue::Float(5.0));
+    assert_eq!(
+        (warning.ignored, warning.measurement),
+        (&b"x"[..], &b"x:5x"[..])
+    );
+    assert_eq!(
+        warning.logged().to_string(),
+        "While parsing x:5x: Got 5 parsing value, ignoring chars starting at x"
+    );
+    assert_eq!(
+        logged_warning(
+            "S:x:5x
+c,7:req,k=v:1x
+S:x:5
+S:x:AQ==
+g,0:q:1x
+q:x:1 x
+Z,3:n,a=b:2.5.1"
+        ),
+        [
+            Some("While parsing x:5x: Got 5 parsing value, ignoring chars starting at x".into()),
+            Some(
+                "While parsing req,k=v:1x: Got 1 parsing value, ignoring chars starting at x"
+                    .into()
+            ),
+            // No trailing characters, a value that does not parse, an error before the value,
+            // a C space after the value: no warning.
+            None,
+            None,
+            None,
+            None,
+            Some(
+                "While parsing n,a=b:2.5.1: Got 2.5 parsing value, ignoring chars starting at .1"
+                    .into()
+            ),
+        ]
+    );
+    // The accepted line's warning is the same as `Accepted::warning`.
+    let accepted = parse_datagram(b"c:n:1x").next().unwrap();
+    assert_eq!(accepted.warning, accepted.result.unwrap().warning);
+}
+
 #[test]
 fn x_rules() {
     let x = ok("X:x:1");

@@ -1,19 +1,15 @@
-//! spectator-std end to end, one location at a time, over real loopback sockets, files and
-//! child processes (spec §6, §3.4): exact lines, exact `ConfigError`s and messages, and
-//! `SPECTATOR_OUTPUT_LOCATION` precedence (injected with `ConfigBuilder::env`, except in the
-//! child process, which reads its real environment).
+//! spectator-std end to end, one location at a time, over real loopback sockets and files
+//! (spec §6, §3.4): exact lines, exact `ConfigError`s and messages, and
+//! `SPECTATOR_OUTPUT_LOCATION` precedence (injected with `ConfigBuilder::env`). stdout, stderr
+//! and the global registry, which need a process of their own, are in `child_process.rs`.
 
-use std::io::Read;
+mod common;
+
 use std::net::UdpSocket;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use spectator_conformance::{drain_unix, recv_datagrams, unix_listener, TempDir};
+use common::{drain_unix, recv_datagrams, udp_listener, unix_listener, TempDir, NO_ENV};
 use spectator_std::{Config, ConfigError, Location, Registry, Stats, LOCATION_ENV};
-
-/// No environment at all: the process's own `SPECTATOR_OUTPUT_LOCATION` or `NETFLIX_*`
-/// variables must not leak into these tests.
-const NO_ENV: [(&str, &str); 0] = [];
 
 fn registry(location: &str) -> Registry {
     let config = Config::builder()
@@ -76,8 +72,7 @@ fn udp_end_to_end(listener: &UdpSocket) {
 
 #[test]
 fn udp_ipv4_to_a_bound_listener() {
-    let listener = UdpSocket::bind("127.0.0.1:0").unwrap();
-    udp_end_to_end(&listener);
+    udp_end_to_end(&udp_listener().0);
 }
 
 #[test]
@@ -175,13 +170,21 @@ fn file_in_a_missing_directory_is_an_open_error() {
         .build()
         .expect("the location itself is valid");
     let err = Registry::new(config).expect_err("the directory does not exist");
+    match &err {
+        ConfigError::Open(l, e) => {
+            assert_eq!(l, &location);
+            assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+            assert_eq!(e.raw_os_error(), Some(2));
+        }
+        other => panic!("not an open error: {other:?}"),
+    }
+    // The operating system's error is the source, not flattened into a string.
+    let source = std::error::Error::source(&err).expect("the io::Error");
     assert_eq!(
-        err,
-        ConfigError::Open(
-            location.clone(),
-            "No such file or directory (os error 2)".into()
-        )
+        source.downcast_ref::<std::io::Error>().map(|e| e.kind()),
+        Some(std::io::ErrorKind::NotFound)
     );
+    assert_eq!(err.clone(), err);
     assert_eq!(
         err.to_string(),
         format!("cannot open spectatord output {location}: No such file or directory (os error 2)")
@@ -212,139 +215,11 @@ fn memory_keeps_exact_lines() {
     assert!(writer.is_empty());
 }
 
-// ---- child processes: stdout and stderr -------------------------------------------------------
-
-struct ChildOutput {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs the `spectator_child` binary with exactly `env` as its environment, for at most 20 s.
-fn run_child(mode: &str, env: &[(&str, &str)]) -> ChildOutput {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_spectator_child"))
-        .arg(mode)
-        .env_clear()
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn spectator_child");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("spectator_child {mode} did not exit within 20 s");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let (mut stdout, mut stderr) = (String::new(), String::new());
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    ChildOutput {
-        code: status.code(),
-        stdout,
-        stderr,
-    }
-}
-
-/// What `spectator_child registry` writes, with `NETFLIX_PROCESS_NAME=" child/1 "`.
-const CHILD_LINES: &str = "\
-c:child.requests,nf.process=child_1,status=200:1
-g,60:child.queue,nf.process=child_1:42
-t:child.latency,nf.process=child_1:0.25
-d:child.bytes,dir=in,nf.process=child_1:1024
-c:child.requests,nf.process=child_1,status=200:2
-";
-
-#[test]
-fn stdout_of_a_child_flushed_on_drop_and_env_beats_the_builder() {
-    // The child's builder says "memory"; the environment says "stdout" and wins.
-    let out = run_child(
-        "registry",
-        &[
-            (LOCATION_ENV, "stdout"),
-            ("NETFLIX_PROCESS_NAME", " child/1 "),
-        ],
-    );
-    assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
-    assert_eq!(out.stdout, CHILD_LINES);
-    assert_eq!(out.stderr, "");
-}
-
-#[test]
-fn stderr_of_a_child_flushed_on_drop() {
-    let out = run_child(
-        "registry",
-        &[
-            (LOCATION_ENV, "stderr"),
-            ("NETFLIX_PROCESS_NAME", " child/1 "),
-        ],
-    );
-    assert_eq!(out.code, Some(0), "stdout: {}", out.stdout);
-    assert_eq!(out.stderr, CHILD_LINES);
-    assert_eq!(out.stdout, "");
-}
-
-#[test]
-fn child_with_an_invalid_env_location_fails_at_construction() {
-    let out = run_child("registry", &[(LOCATION_ENV, "STDOUT")]);
-    assert_eq!(out.code, Some(2));
-    assert_eq!(
-        out.stderr,
-        "config error: SPECTATOR_OUTPUT_LOCATION is invalid: STDOUT\n"
-    );
-    assert_eq!(out.stdout, "");
-}
-
-#[test]
-fn global_registry_in_a_child_writes_to_stdout_after_flush() {
-    let out = run_child(
-        "global",
-        &[
-            (LOCATION_ENV, "stdout"),
-            ("TITUS_CONTAINER_NAME", "titus-main"),
-        ],
-    );
-    assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
-    assert_eq!(out.stdout, "c:child.global,nf.container=titus-main:1\n");
-    assert_eq!(out.stderr, "");
-}
-
-#[test]
-fn global_registry_with_an_invalid_env_discards_lines() {
-    let out = run_child("global-location", &[(LOCATION_ENV, "bogus")]);
-    assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
-    assert_eq!(out.stdout, "location=none\n");
-    // Without the variable, the global registry uses spectator-py's default.
-    let out = run_child("global-location", &[]);
-    assert_eq!(out.stdout, "location=udp://127.0.0.1:1234\n");
-}
-
 // ---- environment precedence and configuration errors ------------------------------------------
 
 #[test]
 fn env_location_beats_the_builder_location_end_to_end() {
-    let listener = UdpSocket::bind("127.0.0.1:0").unwrap();
-    listener
-        .set_read_timeout(Some(Duration::from_millis(100)))
-        .unwrap();
-    let env_location = format!("udp://{}", listener.local_addr().unwrap());
+    let (listener, env_location) = udp_listener();
     let config = Config::builder()
         .location("none")
         .env([(LOCATION_ENV, env_location.as_str())])

@@ -2,15 +2,15 @@
 //! are counted, every line is accounted for, and delivery resumes by itself when the receiver
 //! is restarted at the same path (spec §7.1, §14.9).
 
+mod common;
+
 use std::os::unix::net::UnixDatagram;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use spectator_conformance::{drain_unix, unix_listener, TempDir};
+use common::{drain_unix, unix_listener, Reader, TempDir, NO_ENV};
 use spectator_std::{Config, Registry, Stats};
 
-const NO_ENV: [(&str, &str); 0] = [];
 const UPDATES: u64 = 10_000;
 
 /// A 256-byte counter line (`c:` + 252-byte name + `:1`), so that 10,000 of them (2.5 MB) are
@@ -288,20 +288,7 @@ fn restarted_receiver_buffered_delivery_resumes_without_caller_action() {
     assert_eq!(count_lines(&old, &old_line), s.lines_sent);
 
     // A reader drains the new socket, as spectatord would.
-    let got = Arc::new(Mutex::new(Vec::<String>::new()));
-    let stop = Arc::new(AtomicBool::new(false));
-    let reader = {
-        let (got, stop) = (Arc::clone(&got), Arc::clone(&stop));
-        std::thread::spawn(move || {
-            let mut buf = vec![0u8; 65536];
-            while !stop.load(Ordering::Relaxed) {
-                if let Ok(n) = restarted.recv(&mut buf) {
-                    let d = String::from_utf8(buf[..n].to_vec()).unwrap();
-                    got.lock().unwrap().push(d);
-                }
-            }
-        })
-    };
+    let reader = Reader::start(restarted);
 
     // New lines, then nothing from the caller: the background flush delivers them.
     let r2 = r.clone();
@@ -313,16 +300,15 @@ fn restarted_receiver_buffered_delivery_resumes_without_caller_action() {
     // The new lines join the old ones still in the open buffer, so they end a datagram.
     let markers = "c:after,i=0:1\nc:after,i=1:1\nc:after,i=2:1";
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !got.lock().unwrap().iter().any(|d| d.ends_with(markers)) {
+    while !reader.texts().iter().any(|d| d.ends_with(markers)) {
         assert!(
             Instant::now() < deadline,
             "new lines not delivered within 10 s"
         );
         std::thread::sleep(Duration::from_millis(10));
     }
-    stop.store(true, Ordering::Relaxed);
-    reader.join().unwrap();
-    let mut got = got.lock().unwrap().clone();
+    let mut got = reader.texts();
+    drop(reader);
     // Everything before the markers is old lines, in whole datagrams, in order.
     let last = got.pop().unwrap();
     let old_in_last = last.strip_suffix(markers).unwrap();

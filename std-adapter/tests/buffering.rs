@@ -2,12 +2,12 @@
 //! boundaries when flushing on size, on the background timer, on `close()` and when the last
 //! handle is dropped; unbuffered output; lines over the datagram limit.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
-use spectator_conformance::{drain_unix, recv_datagrams, unix_listener, TempDir};
+use common::{drain_unix, recv_datagrams, unix_listener, TempDir, NO_ENV};
 use spectator_std::{Config, ConfigBuilder, Registry};
-
-const NO_ENV: [(&str, &str); 0] = [];
 
 /// A builder for `unix://PATH` with no environment and no background flush.
 fn unix_config(path: &std::path::Path) -> ConfigBuilder {

@@ -8,13 +8,12 @@
 //! counted, so the test harness, the socket reader threads, the background flush threads and
 //! tests running in parallel cannot disturb the count.
 
-use std::net::UdpSocket;
+mod common;
+
 use std::os::unix::net::UnixDatagram;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use spectator_conformance::TempDir;
+use common::{line_count, udp_listener, Reader, TempDir};
 use spectator_std::{Config, Registry};
 
 /// Runs `f` and returns how many heap allocations (reallocations included) this thread made
@@ -89,14 +88,12 @@ fn config(location: &str, buffer_size: usize) -> Config {
         .unwrap()
 }
 
-/// A Unix datagram listener drained by a thread (so that sends never meet a full socket),
-/// counting the lines it receives.
+/// A Unix datagram listener drained by a [`Reader`] thread (so that sends never meet a full
+/// socket), and its location.
 struct DrainedUnix {
     _dir: TempDir,
     location: String,
-    lines: Arc<AtomicU64>,
-    stop: Arc<AtomicBool>,
-    reader: Option<std::thread::JoinHandle<()>>,
+    reader: Reader,
 }
 
 impl DrainedUnix {
@@ -107,40 +104,16 @@ impl DrainedUnix {
         socket
             .set_read_timeout(Some(Duration::from_millis(20)))
             .unwrap();
-        let (lines, stop) = (
-            Arc::new(AtomicU64::new(0)),
-            Arc::new(AtomicBool::new(false)),
-        );
-        let reader = {
-            let (lines, stop) = (Arc::clone(&lines), Arc::clone(&stop));
-            std::thread::spawn(move || {
-                let mut buf = vec![0u8; 65536];
-                loop {
-                    match socket.recv(&mut buf) {
-                        Ok(n) => {
-                            let count = 1 + buf[..n].iter().filter(|b| **b == b'\n').count();
-                            lines.fetch_add(count as u64, Ordering::SeqCst);
-                        }
-                        Err(_) if stop.load(Ordering::SeqCst) => return,
-                        Err(_) => {}
-                    }
-                }
-            })
-        };
         Self {
             location: format!("unix://{}", path.display()),
             _dir: dir,
-            lines,
-            stop,
-            reader: Some(reader),
+            reader: Reader::start(socket),
         }
     }
 
     /// Stops the reader once it has been idle, and returns the lines it received.
-    fn finish(mut self) -> u64 {
-        self.stop.store(true, Ordering::SeqCst);
-        self.reader.take().unwrap().join().unwrap();
-        self.lines.load(Ordering::SeqCst)
+    fn finish(self) -> u64 {
+        line_count(&self.reader.finish())
     }
 }
 
@@ -177,8 +150,7 @@ fn none_output_does_not_allocate() {
 
 #[test]
 fn udp_unbuffered_does_not_allocate() {
-    let listener = UdpSocket::bind("127.0.0.1:0").unwrap(); // bound, never read
-    let location = format!("udp://{}", listener.local_addr().unwrap());
+    let (_listener, location) = udp_listener(); // bound, never read
     let r = Registry::new(config(&location, 0)).unwrap();
     assert_eq!(allocations_per_meter(&r), [0; 4]);
     let s = r.stats();
@@ -187,8 +159,7 @@ fn udp_unbuffered_does_not_allocate() {
 
 #[test]
 fn udp_buffered_does_not_allocate() {
-    let listener = UdpSocket::bind("127.0.0.1:0").unwrap(); // bound, never read
-    let location = format!("udp://{}", listener.local_addr().unwrap());
+    let (_listener, location) = udp_listener(); // bound, never read
     let r = Registry::new(config(&location, 60 * 1024)).unwrap();
     assert_eq!(allocations_per_meter(&r), [0; 4]);
     r.flush();
@@ -217,10 +188,9 @@ fn unix_unbuffered_does_not_allocate() {
 fn unix_buffered_does_not_allocate() {
     let drained = DrainedUnix::new("na-unix1");
     let r = Registry::new(config(&drained.location, 8192)).unwrap();
-    let lines = Arc::clone(&drained.lines);
     let pace = || {
         let deadline = Instant::now() + Duration::from_secs(5);
-        while lines.load(Ordering::SeqCst) < r.stats().lines_sent && Instant::now() < deadline {
+        while drained.reader.lines() < r.stats().lines_sent && Instant::now() < deadline {
             std::thread::yield_now();
         }
     };
@@ -232,4 +202,24 @@ fn unix_buffered_does_not_allocate() {
         (received, s.lines_sent, s.dropped.total()),
         (TOTAL, TOTAL, 0)
     );
+}
+
+/// Aggregated updates (counter: this thread's stripe; gauge: one word) allocate nothing; the
+/// timer and summary still write a line each into the buffer.
+#[test]
+fn aggregated_updates_do_not_allocate() {
+    let (_listener, location) = udp_listener(); // bound, never read
+    let config = Config::builder()
+        .location(&location)
+        .buffer_size(1400)
+        .aggregate(std::time::Duration::from_millis(20))
+        .without_env()
+        .build()
+        .unwrap();
+    let r = Registry::new(config).unwrap();
+    assert!(r.counter("alloc.counter", &[]).binding().is_aggregated());
+    assert_eq!(allocations_per_meter(&r), [0; 4]);
+    r.flush();
+    let s = r.stats();
+    assert_eq!(s.aggregated_updates, UPDATES as u64 * 2 + 2, "{s:?}");
 }

@@ -2,13 +2,12 @@
 //! 60 KiB line buffer, to a Unix socket drained by a reader thread. Every line must arrive,
 //! whole, in datagrams no larger than the buffer.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::os::unix::net::UnixDatagram;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use spectator_conformance::TempDir;
+use common::{Reader, TempDir};
 use spectator_std::{Config, Registry};
 
 const THREADS: usize = 4;
@@ -19,33 +18,12 @@ const CAP: usize = 60 * 1024;
 fn four_threads_a_million_lines_none_lost_none_torn() {
     let dir = TempDir::new("conc");
     let path = dir.join("s.unix");
-    let listener = UnixDatagram::bind(&path).unwrap();
+    let listener = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
     listener
         .set_read_timeout(Some(Duration::from_millis(50)))
         .unwrap();
-
     // The reader only copies datagrams out (checked after the run), to keep up with the writers.
-    let stop = Arc::new(AtomicBool::new(false));
-    let reader = {
-        let stop = Arc::clone(&stop);
-        std::thread::spawn(move || {
-            let mut buf = vec![0u8; 65536];
-            let mut datagrams: Vec<Vec<u8>> = Vec::new();
-            let deadline = Instant::now() + Duration::from_secs(60);
-            loop {
-                match listener.recv(&mut buf) {
-                    Ok(n) => datagrams.push(buf[..n].to_vec()),
-                    // Idle: done once the writers have closed the registry.
-                    Err(_) if stop.load(Ordering::SeqCst) => break,
-                    Err(_) => {}
-                }
-                if Instant::now() > deadline {
-                    break;
-                }
-            }
-            datagrams
-        })
-    };
+    let reader = Reader::start(listener);
 
     let registry = Registry::new(
         Config::builder()
@@ -73,8 +51,7 @@ fn four_threads_a_million_lines_none_lost_none_torn() {
     let wrote = start.elapsed();
     registry.close();
     let stats = registry.stats();
-    stop.store(true, Ordering::SeqCst);
-    let datagrams = reader.join().unwrap();
+    let datagrams = reader.finish();
     println!(
         "{} lines written by {THREADS} threads in {wrote:?}; {} datagrams received; stats {stats:?}",
         THREADS * PER_THREAD,
