@@ -30,6 +30,8 @@ for features in log defmt "log,defmt" embedded-nal embassy-net; do
 done
 # Firmware's usual set: no `float`, no `sketch` (integers, exact decimals, static ids).
 cargo clippy -p spectator-core --all-targets --no-default-features -- -D warnings
+# The embassy app's set: `float` without `sketch`; and firmware aggregation without 64-bit atomics.
+cargo clippy -p spectator-core --lib --no-default-features --features float,critical-section -- -D warnings
 cargo clippy -p spectator-std --all-targets --features tokio -- -D warnings
 
 step "docs (deny warnings, missing docs)"

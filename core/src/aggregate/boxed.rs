@@ -144,6 +144,8 @@ pub(crate) fn as_f64(v: &Value<'_>) -> f64 {
         Value::Decimal { mantissa, scale } => mantissa as f64 / pow10_f64(scale),
         #[cfg(feature = "sketch")]
         Value::Bytes(_) | Value::IntBytes(_) => 0.0,
+        #[cfg(not(feature = "sketch"))]
+        Value::Unreachable(never, _) => match never {},
     }
 }
 
