@@ -101,24 +101,12 @@ async fn play(Query(params): Query<HashMap<String, String>>) -> (StatusCode, Str
     let _in_flight = InFlight::enter();
     let start = Instant::now();
 
-    let param = |name: &str| {
-        params
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
-    };
-    let (country, title) = (param("country"), param("title"));
-    let (status, body) = match (country, title) {
-        (Some(country), Some(title)) => (StatusCode::OK, format!("playing {title} in {country}\n")),
-        (None, _) => (
-            StatusCode::BAD_REQUEST,
-            "missing parameter: country\n".to_owned(),
-        ),
-        (_, None) => (
-            StatusCode::BAD_REQUEST,
-            "missing parameter: title\n".to_owned(),
-        ),
-    };
+    let common::Play {
+        country,
+        title,
+        status,
+        body,
+    } = common::play(&params);
     histogram!("server.responseSize").record(body.len() as f64);
     counter!(
         "server.requestCount",

@@ -183,24 +183,12 @@ async fn play(
     // Records the handler's time into server.requestLatency when dropped, after the counter.
     let _latency = StopWatch::start(&metrics.request_latency);
 
-    let param = |name: &str| {
-        params
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
-    };
-    let (country, title) = (param("country"), param("title"));
-    let (status, body) = match (country, title) {
-        (Some(country), Some(title)) => (StatusCode::OK, format!("playing {title} in {country}\n")),
-        (None, _) => (
-            StatusCode::BAD_REQUEST,
-            "missing parameter: country\n".to_owned(),
-        ),
-        (_, None) => (
-            StatusCode::BAD_REQUEST,
-            "missing parameter: title\n".to_owned(),
-        ),
-    };
+    let common::Play {
+        country,
+        title,
+        status,
+        body,
+    } = common::play(&params);
     metrics.response_size.record(body.len());
     metrics.count_request(
         country.unwrap_or("unknown"),

@@ -179,3 +179,44 @@ pub async fn serve(
         .await
         .map_err(|e| format!("server error: {e}"))
 }
+
+/// What `/api/v1/play` answers: the country and title asked for (`None` when missing or
+/// empty), the status and the body. Both web servers answer the same; only their metrics differ.
+pub struct Play<'a> {
+    /// The `country` parameter.
+    pub country: Option<&'a str>,
+    /// The `title` parameter.
+    pub title: Option<&'a str>,
+    /// 200, or 400 when a parameter is missing.
+    pub status: StatusCode,
+    /// The response body.
+    pub body: String,
+}
+
+/// The answer to `/api/v1/play` with the query `params`.
+pub fn play(params: &HashMap<String, String>) -> Play<'_> {
+    let param = |name: &str| {
+        params
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    };
+    let (country, title) = (param("country"), param("title"));
+    let (status, body) = match (country, title) {
+        (Some(country), Some(title)) => (StatusCode::OK, format!("playing {title} in {country}\n")),
+        (None, _) => (
+            StatusCode::BAD_REQUEST,
+            "missing parameter: country\n".to_owned(),
+        ),
+        (_, None) => (
+            StatusCode::BAD_REQUEST,
+            "missing parameter: title\n".to_owned(),
+        ),
+    };
+    Play {
+        country,
+        title,
+        status,
+        body,
+    }
+}
