@@ -125,16 +125,9 @@ fn app() -> Router {
 }
 
 fn main() -> ExitCode {
-    let mode = match common::parse_args(std::env::args().skip(1)) {
+    let mode = match common::mode_from_args(NAME, USAGE) {
         Ok(mode) => mode,
-        Err(e) if e.is_empty() => {
-            eprintln!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("{NAME}: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let installed = SpectatorRecorder::builder()
         .common_tag("nf.app", "web-server-metrics-example")

@@ -205,16 +205,9 @@ fn app(metrics: Arc<Metrics>) -> Router {
 }
 
 fn main() -> ExitCode {
-    let mode = match common::parse_args(std::env::args().skip(1)) {
+    let mode = match common::mode_from_args("web-server", USAGE) {
         Ok(mode) => mode,
-        Err(e) if e.is_empty() => {
-            eprintln!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("web-server: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let registry = match registry() {
         Ok(registry) => registry,

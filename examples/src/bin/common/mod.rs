@@ -220,3 +220,19 @@ pub fn play(params: &HashMap<String, String>) -> Play<'_> {
         body,
     }
 }
+
+/// The mode from the process's arguments ([`parse_args`]); otherwise the exit code after
+/// printing `usage` (success for `--help`, 2 with the error for bad arguments).
+pub fn mode_from_args(name: &str, usage: &str) -> Result<Mode, std::process::ExitCode> {
+    match parse_args(std::env::args().skip(1)) {
+        Ok(mode) => Ok(mode),
+        Err(e) if e.is_empty() => {
+            eprintln!("{usage}");
+            Err(std::process::ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("{name}: {e}\n{usage}");
+            Err(std::process::ExitCode::from(2))
+        }
+    }
+}
