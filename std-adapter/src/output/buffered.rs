@@ -126,9 +126,4 @@ impl Buffered {
     pub(crate) fn stats(&self) -> Stats {
         *spin_lock::lock(&self.shared).0.stats()
     }
-
-    #[cfg(test)]
-    pub(crate) fn lanes(&self) -> &Lanes {
-        &self.lanes
-    }
 }

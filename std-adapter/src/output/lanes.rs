@@ -149,3 +149,111 @@ fn is_number(value: &Value<'_>) -> bool {
         Value::Int(_) | Value::UInt(_) | Value::Float(_) | Value::Decimal { .. }
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spectator_core::transport::MemoryTransport;
+
+    /// Where the tests' lanes hand their lines: every hand-over as one datagram.
+    type Shared = MemoryTransport<{ 4 * LANE_BYTES }, 64>;
+
+    fn hand_over(shared: &mut Shared) -> impl FnMut(&mut LaneBuffer) + '_ {
+        move |lane| {
+            let _ = lane.flush(shared);
+        }
+    }
+
+    fn lines(shared: &Shared) -> Vec<String> {
+        shared
+            .lines()
+            .map(|l| String::from_utf8(l.to_vec()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn each_thread_gets_a_lane_released_after_the_thread_ends() {
+        let lanes = Lanes::new();
+        let open = AtomicBool::new(false);
+        let mut shared = Shared::new();
+        std::thread::scope(|s| {
+            for t in 0..3 {
+                let (lanes, open) = (&lanes, &open);
+                s.spawn(move || {
+                    for i in 0..2 {
+                        assert!(lanes.record("t:x:", &Value::Int(t * 10 + i), open, |_| {}));
+                    }
+                });
+            }
+        });
+        assert!(lanes.record("t:x:", &Value::Int(99), &open, |_| {}));
+        assert_eq!(lanes.len(), 4);
+        lanes.drain(hand_over(&mut shared));
+        let mut got = lines(&shared);
+        got.sort();
+        assert_eq!(
+            got,
+            ["t:x:0", "t:x:1", "t:x:10", "t:x:11", "t:x:20", "t:x:21", "t:x:99"]
+        );
+        // The three ended threads' lanes are gone; this thread's stays, empty.
+        assert_eq!(lanes.len(), 1);
+        lanes.drain(hand_over(&mut shared));
+        assert_eq!(lines(&shared).len(), 7);
+    }
+
+    #[test]
+    fn a_full_lane_is_handed_over_before_the_line_that_does_not_fit() {
+        let lanes = Lanes::new();
+        let open = AtomicBool::new(false);
+        let prefix = "d:a.distribution.summary.with.a.long.name,and=some,tags=here:";
+        let per_lane = LANE_BYTES / (prefix.len() + 5); // "1234" and a newline
+        let mut handed = Vec::new();
+        for i in 0..2 * per_lane {
+            let v = Value::Int(1000 + (i % 9000) as i64);
+            assert!(lanes.record(prefix, &v, &open, |lane| {
+                handed.push(lane.pending_lines());
+                let _ = lane.flush(&mut Shared::new());
+            }));
+        }
+        // Handed over only when full: one lane's worth at a time.
+        assert!(!handed.is_empty());
+        assert!(
+            handed.iter().all(|&n| n as usize >= per_lane - 1),
+            "{handed:?}"
+        );
+    }
+
+    #[test]
+    fn a_line_written_while_the_lane_is_in_use_takes_the_shared_path() {
+        let lanes = Lanes::new();
+        let open = AtomicBool::new(false);
+        let prefix = "c:x:";
+        let mut nested = None;
+        // Fill the lane until a hand-over, and record again from inside it (as a logger that
+        // records metrics would): that line cannot use the lane.
+        for _ in 0..LANE_BYTES {
+            let taken = lanes.record(prefix, &Value::Int(1), &open, |_lane| {
+                nested = Some(lanes.record(prefix, &Value::Int(2), &open, |_| {}));
+            });
+            assert!(taken);
+            if nested.is_some() {
+                break;
+            }
+        }
+        assert_eq!(nested, Some(false));
+    }
+
+    #[test]
+    fn closed_lines_are_discarded_and_long_or_sketch_lines_refused() {
+        let lanes = Lanes::new();
+        let closed = AtomicBool::new(true);
+        let mut shared = Shared::new();
+        assert!(lanes.record("c:x:", &Value::Int(1), &closed, |_| {}));
+        let open = AtomicBool::new(false);
+        let long = format!("c:{}:", "x".repeat(LONGEST_PREFIX));
+        assert!(!lanes.record(&long, &Value::Int(1), &open, |_| {}));
+        assert!(!lanes.record("S:x:", &Value::IntBytes([0; 8]), &open, |_| {}));
+        lanes.drain(hand_over(&mut shared));
+        assert!(lines(&shared).is_empty());
+    }
+}
