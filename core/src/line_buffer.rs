@@ -353,10 +353,7 @@ impl<const N: usize> LineBuffer<N> {
             let (run, run_lines) = if joined.len() <= room {
                 (joined.len(), lines)
             } else {
-                let run = joined[..=room]
-                    .iter()
-                    .rposition(|&b| b == b'\n')
-                    .unwrap_or(0);
+                let run = memchr::memrchr(b'\n', &joined[..=room]).unwrap_or(0);
                 let (head, tail) = (&joined[..run], &joined[run..]);
                 let head_lines = if head.len() <= tail.len() {
                     newlines(head) + 1
@@ -368,10 +365,7 @@ impl<const N: usize> LineBuffer<N> {
             if run == 0 {
                 if self.buf.is_empty() {
                     // Its first line alone is over the limit.
-                    let end = joined
-                        .iter()
-                        .position(|&b| b == b'\n')
-                        .unwrap_or(joined.len());
+                    let end = memchr::memchr(b'\n', joined).unwrap_or(joined.len());
                     let line = &joined[..end];
                     self.put(transport, |buf| {
                         buf.extend_from_slice(line).map_err(|_| Overflow)
@@ -451,9 +445,9 @@ impl<const N: usize> LineBuffer<N> {
     }
 }
 
-/// The newlines in `bytes`.
+/// The newlines in `bytes` (memchr's vectorized count).
 fn newlines(bytes: &[u8]) -> u32 {
-    let n = bytes.iter().filter(|&&b| b == b'\n').count();
+    let n = memchr::memchr_iter(b'\n', bytes).count();
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 

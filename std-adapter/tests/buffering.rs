@@ -24,23 +24,21 @@ fn size_flush_exact_datagrams_and_boundaries() {
     let listener = unix_listener(&path);
     let r = Registry::new(unix_config(&path).buffer_size(32).build().unwrap()).unwrap();
     assert_eq!(r.config().buffer_size(), 32);
-    // Gauges: lines whose order counts go straight to the shared buffer (a counter's or a
-    // timer's wait in this thread's lane until a flush, see `lanes_*` below).
-    let a = r.gauge("aaaa", &[]); // "g:aaaa:1", 8 bytes
+    let a = r.counter("aaaa", &[]); // "c:aaaa:1", 8 bytes
 
     // 8, 8+1+8 = 17, 17+1+8 = 26: all fit in 32 bytes, nothing is sent.
     for _ in 0..3 {
-        a.set(1);
+        a.increment();
     }
     assert!(drain_unix(&listener).is_empty());
 
     // 26+1+8 = 35 > 32: the buffer is sent first, the new line starts the next datagram.
-    a.set(1);
-    assert_eq!(drain_unix(&listener), ["g:aaaa:1\ng:aaaa:1\ng:aaaa:1"]);
+    a.increment();
+    assert_eq!(drain_unix(&listener), ["c:aaaa:1\nc:aaaa:1\nc:aaaa:1"]);
 
     // 8+1+23 = 32: exactly full, sent at once with the line that filled it.
     r.gauge("abcdefghijklmnopqr", &[]).set(42);
-    assert_eq!(drain_unix(&listener), ["g:aaaa:1\ng:abcdefghijklmnopqr:42"]);
+    assert_eq!(drain_unix(&listener), ["c:aaaa:1\ng:abcdefghijklmnopqr:42"]);
 
     r.timer("x", &[]).record(0.5);
     assert!(drain_unix(&listener).is_empty(), "waits for the next flush");
@@ -59,8 +57,7 @@ fn size_flush_exact_datagrams_and_boundaries() {
     );
 
     // After close: writes are dropped silently, flushes send nothing.
-    a.set(1);
-    r.counter("c", &[]).increment();
+    a.increment();
     r.flush();
     r.close();
     assert!(drain_unix(&listener).is_empty());
@@ -113,9 +110,7 @@ fn timer_flush_after_the_interval_and_not_before() {
     let got = recv_datagrams(|b| listener.recv(b), 1, Duration::from_secs(3));
     let elapsed = start.elapsed();
     println!("timer flush arrived after {elapsed:?} (interval 200 ms)");
-    // The counter's line waited in this thread's lane, handed to the shared buffer by the
-    // flush after the gauge's.
-    assert_eq!(got, ["g:level:7\nc:tick:1"]);
+    assert_eq!(got, ["c:tick:1\ng:level:7"]);
     assert!(elapsed >= Duration::from_millis(200), "{elapsed:?}");
 
     // And again on a later tick.

@@ -1,25 +1,33 @@
 //! The buffered output's per-thread lanes, over a real Unix datagram socket: lines of
 //! order-free kinds (counters, timers, distribution summaries, max gauges) wait in their
 //! thread's lane and reach the shared buffer when the lane is full, at a flush, at close, and
-//! after their thread has ended; lines whose order counts (gauges) keep it.
+//! after their thread has ended; lines whose order counts (gauges) keep it. Lanes from the
+//! first line here ([`ThreadBuffers::Always`]); by default they start once threads contend.
 
 mod common;
 
 use std::time::Duration;
 
 use common::{drain_unix, unix_listener, Reader, TempDir, NO_ENV};
-use spectator_std::{Config, Registry};
+use spectator_std::{Config, Registry, ThreadBuffers};
 
-/// A registry on `unix://PATH` with a `buffer`-byte datagram buffer and no background flush.
-fn registry(path: &std::path::Path, buffer: usize) -> Registry {
+/// A registry on `unix://PATH` with a `buffer`-byte datagram buffer, no background flush and
+/// lanes `when` said.
+fn registry_with(path: &std::path::Path, buffer: usize, when: ThreadBuffers) -> Registry {
     let config = Config::builder()
         .location(&format!("unix://{}", path.display()))
         .env(NO_ENV)
         .buffer_size(buffer)
         .flush_interval(Duration::ZERO)
+        .thread_buffers(when)
         .build()
         .unwrap();
     Registry::new(config).unwrap()
+}
+
+/// [`registry_with`] lanes from the first line.
+fn registry(path: &std::path::Path, buffer: usize) -> Registry {
+    registry_with(path, buffer, ThreadBuffers::Always)
 }
 
 fn lines(datagrams: &[String]) -> Vec<&str> {
@@ -39,6 +47,16 @@ fn lines_wait_in_the_lane_until_a_flush() {
     r.flush();
     assert_eq!(drain_unix(&listener), ["g:g:1\nt:t:0.5\nc:c:1"]);
     assert_eq!(r.stats().lines_sent, 3);
+
+    // Without lanes (and by default, on one thread), lines keep the order they were written.
+    for when in [ThreadBuffers::Never, ThreadBuffers::Auto] {
+        let r = registry_with(&path, 1024, when);
+        r.timer("t", &[]).record(0.5);
+        r.counter("c", &[]).increment();
+        r.gauge("g", &[]).set(1);
+        r.flush();
+        assert_eq!(drain_unix(&listener), ["t:t:0.5\nc:c:1\ng:g:1"], "{when:?}");
+    }
 }
 
 #[test]

@@ -130,6 +130,7 @@ impl Output {
             config.buffer_size(),
             max_datagram,
             config.backlog_size(),
+            config.thread_buffers(),
         ))))
     }
 
