@@ -335,6 +335,64 @@ impl<const N: usize> LineBuffer<N> {
         }
     }
 
+    /// `lines` lines joined by `\n` ([`Sender::append_buffer`]): copied in runs of whole
+    /// lines as large as the limit allows, full datagrams sent between runs; a line over the
+    /// limit alone takes [`put`](Self::put)'s path. Each line is counted once, as `append`
+    /// would; newlines are counted only where a run is split, on its shorter side.
+    fn put_joined<T: Transport + ?Sized>(
+        &mut self,
+        transport: &mut T,
+        mut joined: &[u8],
+        mut lines: u32,
+    ) {
+        while !joined.is_empty() {
+            let limit = self.limit_for(transport).min(N);
+            let sep = usize::from(!self.buf.is_empty());
+            let room = limit.saturating_sub(self.buf.len() + sep);
+            // The longest run of whole lines that fits: up to the last `\n` within `room`.
+            let (run, run_lines) = if joined.len() <= room {
+                (joined.len(), lines)
+            } else {
+                let run = memchr::memrchr(b'\n', &joined[..=room]).unwrap_or(0);
+                let (head, tail) = (&joined[..run], &joined[run..]);
+                let head_lines = if head.len() <= tail.len() {
+                    newlines(head) + 1
+                } else {
+                    lines.saturating_sub(newlines(tail))
+                };
+                (run, head_lines)
+            };
+            if run == 0 {
+                if self.buf.is_empty() {
+                    // Its first line alone is over the limit.
+                    let end = memchr::memchr(b'\n', joined).unwrap_or(joined.len());
+                    let line = &joined[..end];
+                    self.put(transport, |buf| {
+                        buf.extend_from_slice(line).map_err(|_| Overflow)
+                    });
+                    joined = joined.get(end + 1..).unwrap_or_default();
+                    lines = lines.saturating_sub(1);
+                } else if let Err(nb::Error::WouldBlock) = self.flush(transport) {
+                    // The pending datagram waits for a retry: what does not fit is dropped.
+                    self.stats.dropped.backpressure += u64::from(lines);
+                    return;
+                }
+                continue;
+            }
+            if sep == 1 {
+                let _ = self.buf.push(b'\n');
+            }
+            // `run <= room`: it fits.
+            let _ = self.buf.extend_from_slice(&joined[..run]);
+            self.lines = self.lines.saturating_add(run_lines);
+            lines = lines.saturating_sub(run_lines);
+            joined = joined.get(run + 1..).unwrap_or_default();
+            if self.buf.len() >= limit {
+                let _ = self.flush(transport);
+            }
+        }
+    }
+
     /// A preformatted line: dropped as `invalid` when empty or holding a `\n`.
     fn append<T: Transport + ?Sized>(&mut self, transport: &mut T, line: &str) {
         let bytes = line.as_bytes();
@@ -387,6 +445,12 @@ impl<const N: usize> LineBuffer<N> {
     }
 }
 
+/// The newlines in `bytes` (memchr's vectorized count).
+fn newlines(bytes: &[u8]) -> u32 {
+    let n = memchr::memchr_iter(b'\n', bytes).count();
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 /// The buffer alone keeps lines for a later send: a line that needs the pending datagram sent
 /// first is dropped as `backpressure` (see the [module rules](self)).
 impl<const N: usize> Sink for LineBuffer<N> {
@@ -436,6 +500,33 @@ impl<const N: usize, T: Transport> Sender<'_, N, T> {
     /// fit; dropped as `invalid` otherwise.
     pub fn append(&mut self, line: &str) {
         self.buffer.append(&mut self.transport, line);
+    }
+
+    /// Moves every line of `other` into this buffer (which `other` is left without), copying
+    /// runs of lines rather than one line at a time: how per-thread buffers give their lines
+    /// to a shared one. Full datagrams are sent between runs; each line is counted once, in
+    /// this buffer's stats.
+    ///
+    /// ```
+    /// use spectator_core::{LineBuffer, MemoryTransport, Sink, Value};
+    /// let mut staged: LineBuffer<64> = LineBuffer::new();
+    /// staged.record("c:a:", &Value::Int(1)); // alone, the buffer keeps lines
+    /// staged.record("c:bb:", &Value::Int(22));
+    /// let mut udp: MemoryTransport<64, 4> = MemoryTransport::new();
+    /// let mut shared: LineBuffer<16> = LineBuffer::new();
+    /// let mut sender = shared.via(&mut udp);
+    /// sender.append("c:c:3");
+    /// sender.append_buffer(&mut staged); // "c:c:3\nc:a:1" fits 16 bytes, "c:bb:22" waits
+    /// sender.flush().unwrap();
+    /// assert!(staged.pending().is_empty());
+    /// let sent: heapless::Vec<&[u8], 4> = udp.datagrams().collect();
+    /// assert_eq!(sent, [&b"c:c:3\nc:a:1"[..], &b"c:bb:22"[..]]);
+    /// assert_eq!(shared.stats().lines_sent, 3);
+    /// ```
+    pub fn append_buffer<const M: usize>(&mut self, other: &mut LineBuffer<M>) {
+        self.buffer
+            .put_joined(&mut self.transport, &other.buf, other.lines);
+        other.clear();
     }
 
     /// [`LineBuffer::flush`] through the lent transport.
@@ -524,6 +615,58 @@ mod tests {
         assert_eq!(s.buffer().stats().dropped.invalid, 2);
         assert!(s.buffer().pending().is_empty());
         assert_eq!(sent(&t), [&b"c:a:1"[..], b"c:long_id:1"]);
+    }
+
+    /// `append_buffer` sends the same datagrams and counts the same as appending each line,
+    /// for every limit and with or without a line already pending.
+    #[test]
+    fn moved_lines_go_out_as_each_line_would() {
+        let lines = [
+            "c:a:1",
+            "c:bb:22",
+            "c:c:3",
+            "c:long_id:1",
+            "c:dddd:4",
+            "c:e:5",
+        ];
+        for limit in 0..=17 {
+            for pending in [false, true] {
+                for from in 0..lines.len() {
+                    let (mut one, mut t1) = (Buf::new().with_max_datagram(limit), Spy::new());
+                    let (mut run, mut t2) = (Buf::new().with_max_datagram(limit), Spy::new());
+                    if pending {
+                        one.via(&mut t1).append("c:p:0");
+                        run.via(&mut t2).append("c:p:0");
+                    }
+                    let mut staged: LineBuffer<64> = LineBuffer::new();
+                    for line in &lines[from..] {
+                        staged.via(Spy::new()).append(line);
+                        one.via(&mut t1).append(line);
+                    }
+                    run.via(&mut t2).append_buffer(&mut staged);
+                    assert!(staged.pending().is_empty() && staged.pending_lines() == 0);
+                    one.flush(&mut t1).unwrap();
+                    run.flush(&mut t2).unwrap();
+                    assert_eq!(sent(&t1), sent(&t2), "limit {limit}, from {from}");
+                    assert_eq!(one.stats(), run.stats(), "limit {limit}, from {from}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn moved_lines_that_do_not_fit_a_blocked_socket_are_dropped() {
+        let (mut t, mut b) = (Spy::new(), Buf::new());
+        b.via(&mut t).append("c:p:0");
+        let mut staged: LineBuffer<64> = LineBuffer::new();
+        for line in ["c:a:1", "c:bb:22", "c:c:3"] {
+            staged.via(Spy::new()).append(line);
+        }
+        t.block(true);
+        b.via(&mut t).append_buffer(&mut staged);
+        // "c:a:1" joins the pending line; the other two wait for no send.
+        assert_eq!(b.pending(), b"c:p:0\nc:a:1");
+        assert_eq!(b.stats().dropped.backpressure, 2);
     }
 
     #[test]

@@ -170,6 +170,30 @@ impl MeterKind {
         matches!(self, MeterKind::Timer | MeterKind::PercentileTimer)
     }
 
+    /// Whether spectatord's figures for a step do not depend on the order in which the kind's
+    /// lines arrive (spec §12.4): sums, counts, maxima and percentile buckets (`c d m t D T`,
+    /// and `S`), unlike the kinds where the last line wins or consecutive values become deltas
+    /// (`A g C U`). Lines of an order-free kind may be reordered between threads, e.g. kept in
+    /// per-thread buffers.
+    ///
+    /// ```
+    /// use spectator_core::MeterKind;
+    /// assert!(MeterKind::Timer.is_order_free());
+    /// assert!(!MeterKind::Gauge.is_order_free());
+    /// ```
+    pub const fn is_order_free(self) -> bool {
+        matches!(
+            self,
+            MeterKind::Counter
+                | MeterKind::DistinctCountSketch
+                | MeterKind::DistributionSummary
+                | MeterKind::MaxGauge
+                | MeterKind::PercentileDistributionSummary
+                | MeterKind::PercentileTimer
+                | MeterKind::Timer
+        )
+    }
+
     /// The client-side filter of this kind.
     #[inline]
     pub const fn filter(self) -> Filter {

@@ -15,17 +15,17 @@ use spectator_std::{
 /// When a handle was last updated, in the recorder's coarse time: the clock reading of the
 /// latest sweep ([`crate::SpectatorRecorder::sweep`]), shared by every handle as `epoch`. An
 /// update reads the epoch and stores it only when it changed: no clock read, and one store per
-/// handle per sweep period.
-#[derive(Debug)]
+/// handle per sweep period. A handle's per-thread copies ([`ThreadCopy`]) share its `last`.
+#[derive(Debug, Clone)]
 pub(crate) struct Seen {
     epoch: Arc<AtomicU64>,
-    last: AtomicU64,
+    last: Arc<AtomicU64>,
 }
 
 impl Seen {
     pub(crate) fn new(epoch: &Arc<AtomicU64>) -> Self {
         Self {
-            last: AtomicU64::new(epoch.load(Ordering::Relaxed)),
+            last: Arc::new(AtomicU64::new(epoch.load(Ordering::Relaxed))),
             epoch: Arc::clone(epoch),
         }
     }
@@ -51,8 +51,10 @@ const I64_LIMIT: f64 = 9_223_372_036_854_775_808.0;
 /// other as a float written like Python's `repr` (`0.25`, `nan`).
 #[inline]
 pub(crate) fn number(v: f64) -> Value<'static> {
-    if v.fract() == 0.0 && v.abs() < I64_LIMIT {
-        Value::Int(v as i64)
+    // `v as i64` then back, not `v.fract()`: `fract` is a libm call on baseline x86-64.
+    let int = v as i64;
+    if v.abs() < I64_LIMIT && int as f64 == v {
+        Value::Int(int)
     } else {
         Value::Float(v)
     }
@@ -102,8 +104,8 @@ impl TimeUnit {
         }
         let per_unit = self.nanos();
         if (0.0..U64_LIMIT).contains(&v) {
-            if v.fract() == 0.0 {
-                let units = v as u64;
+            let units = v as u64;
+            if units as f64 == v {
                 let d = match self {
                     Self::Milliseconds => Duration::from_millis(units),
                     Self::Microseconds => Duration::from_micros(units),
@@ -118,6 +120,16 @@ impl TimeUnit {
         }
         Value::Float(v * per_unit as f64 / 1e9)
     }
+}
+
+/// A handle that can be copied for one thread: the copy updates the same meters (the
+/// registry's, whose state is shared by id) and the same [`Seen`], and its own reference count
+/// is the only word a `metrics::Counter` made from it writes: threads that call the macros for
+/// one key at once do not fight over the map's handle's count (the per-thread cache, `cache`,
+/// keeps the copies).
+pub(crate) trait ThreadCopy: Sized {
+    /// A copy for this thread.
+    fn thread_copy(&self) -> Self;
 }
 
 /// A facade counter: `increment` adds to a counter (`c`), `absolute` sets a monotonic counter
@@ -147,6 +159,19 @@ impl CounterHandle {
                 // The counter is disabled (its id was invalid and warned about): so is this.
                 None => self.registry.monotonic_counter_uint("", &[]),
             })
+    }
+}
+
+/// The counter's state is the registry's (an aggregated cell per id, or none): a copy is the
+/// same counter.
+impl ThreadCopy for CounterHandle {
+    fn thread_copy(&self) -> Self {
+        Self {
+            counter: self.counter.clone(),
+            total: self.total.clone(),
+            registry: self.registry.clone(),
+            seen: self.seen.clone(),
+        }
     }
 }
 
@@ -243,6 +268,7 @@ impl GaugeFn for GaugeHandle {
 }
 
 /// What a facade histogram records into.
+#[derive(Clone)]
 pub(crate) enum HistogramMeter {
     /// `d`: no time unit described.
     Summary(DistributionSummary),
@@ -263,6 +289,16 @@ pub(crate) struct HistogramHandle {
 impl HistogramHandle {
     pub(crate) fn new(meter: HistogramMeter, seen: Seen) -> Self {
         Self { meter, seen }
+    }
+}
+
+/// A histogram writes a line per value: a copy is the same histogram.
+impl ThreadCopy for HistogramHandle {
+    fn thread_copy(&self) -> Self {
+        Self {
+            meter: self.meter.clone(),
+            seen: self.seen.clone(),
+        }
     }
 }
 

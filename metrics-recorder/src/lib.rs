@@ -63,7 +63,9 @@
 //! The first registration of a key renders its meters' line prefixes; the macros call
 //! `register_*` every time, and find the handle again in a per-thread cache, else in a sharded
 //! map by the key's precomputed hash (no hashing) under a read lock; a handle kept by the
-//! caller skips even that. A macro call allocates nothing beyond what the facade itself
+//! caller skips even that. For counters and histograms the cache gives this thread's own copy
+//! of the handle (the same meters), so threads calling the macros for one key at once do not
+//! share the reference count each call takes and gives back. A macro call allocates nothing beyond what the facade itself
 //! allocates for labels that are not literals (one `Vec`). Meters idle for the [idle timeout](Builder::idle_timeout) (15 minutes) are removed,
 //! and at most [`max_meters`](Builder::max_meters) (10,000) exist at once: past that, keys get
 //! a handle that drops their updates, counted in [`SpectatorRecorder::stats`].

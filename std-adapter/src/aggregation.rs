@@ -80,7 +80,7 @@ impl AggregatedCell {
         let other = |cell| State::Other(Box::new(CachePadded::new((cell, AtomicU64::new(0)))));
         let state = match kind {
             MeterKind::Counter => State::Sum(
-                (0..stripes.max(1))
+                (0..stripes.max(1).next_power_of_two())
                     .map(|_| CachePadded::default())
                     .collect(),
             ),
@@ -97,7 +97,8 @@ impl AggregatedCell {
     pub(crate) fn update(&self, value: &Value<'_>) {
         match &self.state {
             State::Sum(stripes) => {
-                let i = THREAD_INDEX.with(|i| *i) % stripes.len();
+                // The stripe count is a power of two: a mask, not a division.
+                let i = THREAD_INDEX.with(|i| *i) & (stripes.len() - 1);
                 if let Some(stripe) = stripes.get(i) {
                     stripe.sum.update(value);
                     stripe.updates.fetch_add(1, Relaxed);
@@ -141,12 +142,13 @@ pub(crate) struct Aggregator {
 }
 
 impl Aggregator {
-    /// An aggregator whose counters have one stripe per available CPU (at most 16).
+    /// An aggregator whose counters have one stripe per available CPU (rounded up to a power of
+    /// two, at most 16).
     pub(crate) fn new() -> Self {
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         Self {
             cells: Mutex::new(HashMap::new()),
-            stripes: cpus.clamp(1, 16),
+            stripes: cpus.clamp(1, 16).next_power_of_two(),
             updates: AtomicU64::new(0),
             lines: AtomicU64::new(0),
         }

@@ -107,14 +107,17 @@ impl MeterBinding {
 /// or the meter disabled.
 impl Binding for MeterBinding {
     #[inline]
-    fn update(&self, _kind: MeterKind, value: Value<'_>) {
+    fn update(&self, kind: MeterKind, value: Value<'_>) {
         let shared = &*self.shared;
         if let Some(cell) = &self.cell {
             if !shared.closed.load(std::sync::atomic::Ordering::Relaxed) {
                 cell.update(&value);
             }
         } else if self.id.is_some() {
-            shared.output.record(&self.prefix, &value, &shared.closed);
+            let order_free = kind.is_order_free();
+            shared
+                .output
+                .record(&self.prefix, &value, &shared.closed, order_free);
         }
     }
 }

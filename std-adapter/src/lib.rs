@@ -63,8 +63,8 @@ pub use binding::{
     MonotonicCounter, MonotonicCounterUint, PercentileDistributionSummary, PercentileTimer, Timer,
 };
 pub use config::{
-    Config, ConfigBuilder, DEFAULT_BACKLOG, DEFAULT_MAX_DATAGRAM, DEFAULT_SPECTATORD_STEP,
-    LOCATION_ENV, UDP_MAX_PAYLOAD,
+    Config, ConfigBuilder, ThreadBuffers, DEFAULT_BACKLOG, DEFAULT_MAX_DATAGRAM,
+    DEFAULT_SPECTATORD_STEP, LOCATION_ENV, UDP_MAX_PAYLOAD,
 };
 pub use error::ConfigError;
 pub use global::global;

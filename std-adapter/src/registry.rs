@@ -31,7 +31,8 @@ impl Shared {
     /// closing: `open` is the output's closed flag to obey, or a fresh one at close).
     fn report(&self, open: &AtomicBool) {
         if let Some(aggregator) = &self.aggregator {
-            aggregator.report(|prefix, value| self.output.record(prefix, value, open));
+            // In order through the shared buffer: the report's thread keeps no lane.
+            aggregator.report(|prefix, value| self.output.record(prefix, value, open, false));
         }
     }
 

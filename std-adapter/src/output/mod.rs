@@ -5,26 +5,29 @@
 //! | `none` | discarded (logged at trace) |
 //! | `memory` | a [`MemoryWriter`] |
 //! | `stdout`, `stderr`, `file://` | line + `\n` into a buffered stream, flushed by the timer and on close |
-//! | `udp`, `unix` | one datagram per line, lock-free; or, with a buffer, the core [`LineBuffer`] and a [`SocketSender`] behind a spin lock ([`BufferLock`]) |
+//! | `udp`, `unix` | one datagram per line, lock-free; or, with a buffer, [`Buffered`]: the core `LineBuffer` and a `SocketSender` behind a spin lock, with per-thread lanes for order-free lines |
 //!
 //! Each output has one path for a line (`prefix` + value, from a meter's binding) and keeps one
 //! [`Stats`].
 
+mod buffered;
+mod lanes;
 mod memory;
 mod socket;
+mod spin_lock;
 mod stream;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use buffered::Buffered;
 pub use memory::MemoryWriter;
-use socket::{log_send_error, nb_result, DatagramSocket, SocketSender};
-use spectator_core::{LineBuffer, Sink, Stats, Value};
-use spin::mutex::{SpinMutex, SpinMutexGuard};
+use socket::{log_send_error, nb_result, DatagramSocket};
+use spectator_core::{Stats, Value};
 use stream::Stream;
 
-use crate::config::{Config, UDP_MAX_PAYLOAD};
+use crate::config::Config;
 use crate::error::ConfigError;
 use crate::location::Location;
 use crate::meter_id::Rendered;
@@ -34,10 +37,6 @@ pub(crate) const CLOSE_DRAIN: Duration = Duration::from_millis(100);
 
 /// Lines up to this size are formatted on the stack; longer ones (rare) on the heap.
 const STACK_LINE: usize = 1024;
-
-/// The buffered output: the core's datagram assembler and the socket it sends through, side by
-/// side under one lock ([`BufferLock`]).
-type Batcher = (LineBuffer<UDP_MAX_PAYLOAD>, SocketSender);
 
 /// One path per output; each keeps its own [`Stats`] (the line buffer's, or lock-free atomics).
 pub(crate) enum Output {
@@ -52,7 +51,7 @@ pub(crate) enum Output {
         max_datagram: usize,
         stats: AtomicStats,
     },
-    Buffered(Box<BufferLock>),
+    Buffered(Box<Buffered>),
 }
 
 /// The [`Stats`] of an unbuffered output, as lock-free counters.
@@ -100,56 +99,6 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The line buffer's lock: a spin lock whose holder only ever copies one line into the buffer
-/// or sends datagrams (never waits for anything else), so it is held for tens of nanoseconds,
-/// or for a send call when a datagram is full.
-///
-/// Taking it free costs one compare-and-swap and releasing it a plain store, where a
-/// [`Mutex`] also swaps atomically to release (it must learn whether a thread sleeps on it):
-/// with a line copied in well under 10 ns, that second atomic was a third of an update's
-/// user time. A thread that finds it held waits in [`lock_buffer_contended`].
-type BufferLock = SpinMutex<Batcher>;
-
-/// Takes the line buffer's lock (see [`BufferLock`]).
-#[inline]
-fn lock_buffer(buffer: &BufferLock) -> SpinMutexGuard<'_, Batcher> {
-    match buffer.try_lock() {
-        Some(guard) => guard,
-        None => lock_buffer_contended(buffer),
-    }
-}
-
-/// Waits for the line buffer's lock: spins [`SPINS`] times (the holder is copying a line),
-/// then yields the time slice [`YIELDS`] times (the holder is in a send call, or preempted),
-/// then sleeps [`NAP`] between tries, so a holder of lower priority, or on this core, always
-/// gets to run and release it, and a long wait burns no CPU.
-#[cold]
-fn lock_buffer_contended(buffer: &BufferLock) -> SpinMutexGuard<'_, Batcher> {
-    let mut waits = 0u32;
-    loop {
-        while buffer.is_locked() {
-            if waits < SPINS {
-                std::hint::spin_loop();
-            } else if waits < SPINS + YIELDS {
-                std::thread::yield_now();
-            } else {
-                std::thread::sleep(NAP);
-            }
-            waits = waits.saturating_add(1);
-        }
-        if let Some(guard) = buffer.try_lock() {
-            return guard;
-        }
-    }
-}
-
-/// Busy-wait rounds before [`lock_buffer_contended`] yields.
-const SPINS: u32 = 100;
-/// Yields before [`lock_buffer_contended`] sleeps.
-const YIELDS: u32 = 20;
-/// The sleep between tries of a long wait for the line buffer.
-const NAP: Duration = Duration::from_micros(50);
-
 impl Output {
     pub(crate) fn open(config: &Config) -> Result<Self, ConfigError> {
         let location = config.location();
@@ -176,11 +125,13 @@ impl Output {
                 stats: AtomicStats::default(),
             });
         }
-        let buffer = LineBuffer::new().with_max_datagram(config.buffer_size());
-        let sender = SocketSender::new(socket, max_datagram, config.backlog_size());
-        Ok(Output::Buffered(Box::new(BufferLock::new((
-            buffer, sender,
-        )))))
+        Ok(Output::Buffered(Box::new(Buffered::new(
+            socket,
+            config.buffer_size(),
+            max_datagram,
+            config.backlog_size(),
+            config.thread_buffers(),
+        ))))
     }
 
     /// Whether the background flusher has anything to do for this output.
@@ -189,29 +140,34 @@ impl Output {
     }
 
     /// Writes the line `prefix` + `value` (a meter's rendered prefix and an update's value),
-    /// unless `closed`. Never blocks on the network, never panics.
+    /// unless `closed`. `order_free`: the line's kind may be reordered between threads
+    /// ([`MeterKind::is_order_free`](spectator_core::MeterKind::is_order_free)), so the
+    /// buffered output may keep it in the thread's lane. Never blocks on the network, never
+    /// panics.
     #[inline]
-    pub(crate) fn record(&self, prefix: &str, value: &Value<'_>, closed: &AtomicBool) {
+    pub(crate) fn record(
+        &self,
+        prefix: &str,
+        value: &Value<'_>,
+        closed: &AtomicBool,
+        order_free: bool,
+    ) {
         if closed.load(Relaxed) {
             return;
         }
         match self {
-            Output::Buffered(batcher) => {
-                let mut guard = lock_buffer(batcher);
-                // Checked again under the lock: a write racing with `close()` either lands
-                // before the final flush or is discarded, never left behind unsent.
-                if closed.load(Relaxed) {
-                    return;
-                }
-                let (buffer, socket) = &mut *guard;
-                if socket.has_backlog() {
-                    socket.settle(buffer.stats_mut());
-                }
-                Sink::record(&mut buffer.via(&mut *socket), prefix, value);
-                if socket.has_backlog() {
-                    socket.settle(buffer.stats_mut());
-                }
-            }
+            Output::Buffered(buffered) => buffered.record(prefix, value, closed, order_free),
+            _ => self.record_unbuffered(prefix, value),
+        }
+    }
+
+    /// [`record`](Self::record) for every output but the buffered one: a line formatted on
+    /// the stack and written at once (a send, a stream write, a memory line). Not inlined, so
+    /// that its 1 KiB stack line stays out of the buffered path's frame.
+    #[inline(never)]
+    fn record_unbuffered(&self, prefix: &str, value: &Value<'_>) {
+        match self {
+            Output::Buffered(_) => {}
             Output::Datagram {
                 socket,
                 max_datagram,
@@ -248,12 +204,7 @@ impl Output {
     /// Sends buffered lines and flushes streams now.
     pub(crate) fn flush(&self) {
         match self {
-            Output::Buffered(batcher) => {
-                let mut guard = lock_buffer(batcher);
-                let (buffer, socket) = &mut *guard;
-                let _ = buffer.flush(socket);
-                socket.settle(buffer.stats_mut());
-            }
+            Output::Buffered(buffered) => buffered.flush(),
             Output::Stream { stream, .. } => {
                 if let Err(e) = lock(stream).flush() {
                     log::error!(target: "spectator::writer", "failed to flush: {e}");
@@ -263,28 +214,12 @@ impl Output {
         }
     }
 
-    /// The last flush: sends buffered lines, then gives a full socket up to [`CLOSE_DRAIN`] to
-    /// take the backlog before dropping (and counting) what is left.
+    /// The last flush: sends buffered lines; a buffered output then gives a full socket up to
+    /// [`CLOSE_DRAIN`] to take the backlog before dropping (and counting) what is left.
     pub(crate) fn close(&self) {
-        self.flush();
-        let Output::Buffered(batcher) = self else {
-            return;
-        };
-        let deadline = Instant::now() + CLOSE_DRAIN;
-        loop {
-            // The lock is not held while sleeping.
-            let mut guard = lock_buffer(batcher);
-            let (buffer, socket) = &mut *guard;
-            if socket.settle(buffer.stats_mut()) {
-                return;
-            }
-            if Instant::now() >= deadline {
-                let lines = socket.abandon(buffer.stats_mut());
-                log::warn!(target: "spectator::writer", "socket still full at close: dropped {lines} lines");
-                return;
-            }
-            drop(guard);
-            std::thread::sleep(Duration::from_millis(1));
+        match self {
+            Output::Buffered(buffered) => buffered.close(),
+            _ => self.flush(),
         }
     }
 
@@ -298,7 +233,7 @@ impl Output {
     /// The output's one [`Stats`]: the line buffer's, or the atomics' snapshot.
     pub(crate) fn stats(&self) -> Stats {
         match self {
-            Output::Buffered(batcher) => *lock_buffer(batcher).0.stats(),
+            Output::Buffered(buffered) => buffered.stats(),
             Output::Datagram { stats, .. } | Output::Stream { stats, .. } => stats.snapshot(),
             Output::None | Output::Memory(_) => Stats::default(),
         }
