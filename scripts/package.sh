@@ -34,6 +34,12 @@ for name in order:
 ')
 target=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 
+# Cargo unpacks a registry's crate once and trusts that copy forever (a published version never
+# changes), but our unpublished 0.1.0 changes with every commit: drop the copies unpacked from
+# earlier runs' temporary registries (their folders' names start with `-`; crates.io's do not),
+# or verification builds against a stale spectator-core.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/spectator-*
+
 # --allow-dirty: what is checked is the packaged files, uncommitted changes included;
 # `cargo publish` itself refuses a dirty tree.
 args=()
