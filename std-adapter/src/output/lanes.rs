@@ -177,13 +177,20 @@ mod tests {
         let open = AtomicBool::new(false);
         let mut shared = Shared::new();
         std::thread::scope(|s| {
-            for t in 0..3 {
-                let (lanes, open) = (&lanes, &open);
-                s.spawn(move || {
-                    for i in 0..2 {
-                        assert!(lanes.record("t:x:", &Value::Int(t * 10 + i), open, |_| {}));
-                    }
-                });
+            let threads: Vec<_> = (0..3)
+                .map(|t| {
+                    let (lanes, open) = (&lanes, &open);
+                    s.spawn(move || {
+                        for i in 0..2 {
+                            assert!(lanes.record("t:x:", &Value::Int(t * 10 + i), open, |_| {}));
+                        }
+                    })
+                })
+                .collect();
+            // Joined explicitly: the scope's own wait ends before a thread's thread-locals
+            // (which hold its lane) are dropped; `join` waits for the thread to exit.
+            for thread in threads {
+                thread.join().unwrap();
             }
         });
         assert!(lanes.record("t:x:", &Value::Int(99), &open, |_| {}));
