@@ -180,6 +180,61 @@ fn timed(
     (done.load(Relaxed), start.elapsed())
 }
 
+/// The table's columns: the path and the number of threads.
+const COLUMNS: [(Path, usize); 4] = [
+    (Path::Macro, 1),
+    (Path::Handle, 1),
+    (Path::Macro, 2),
+    (Path::Handle, 2),
+];
+
+/// Prints `data` (per variant, per round; `index` finds a variant) as a table of each
+/// recorder's best round, all rounds in brackets, then each competitor's ratio to
+/// spectator-metrics; returns in how many columns spectator-metrics has the least.
+fn print_table(
+    title: &str,
+    ratio: &str,
+    data: &[Vec<f64>],
+    index: impl Fn(usize, Path, usize) -> usize,
+) -> usize {
+    let best = |v: usize| data[v].iter().copied().fold(f64::INFINITY, f64::min);
+    println!("{title}");
+    println!(
+        "{:<18} {:>22} {:>22} {:>22} {:>22}",
+        "recorder", "macro, 1 thread", "handle, 1 thread", "macro, 2 threads", "handle, 2 threads"
+    );
+    for (k, kind) in KINDS.iter().enumerate() {
+        let cells: Vec<String> = COLUMNS
+            .iter()
+            .map(|&(p, t)| {
+                let v = index(k, p, t);
+                let all: Vec<String> = data[v].iter().map(|f| format!("{f:.0}")).collect();
+                format!("{:.1} [{}]", best(v), all.join(" "))
+            })
+            .collect();
+        println!(
+            "{:<18} {:>22} {:>22} {:>22} {:>22}",
+            kind.name(),
+            cells[0],
+            cells[1],
+            cells[2],
+            cells[3]
+        );
+    }
+    let mut least = 0;
+    for (p, t) in COLUMNS {
+        let ours = best(index(0, p, t));
+        let (dog, statsd) = (best(index(1, p, t)), best(index(2, p, t)));
+        least += usize::from(ours <= dog && ours <= statsd);
+        println!(
+            "{ratio} {p:?}, {t} thread(s): dogstatsd/spectator {:.2}x, statsd/spectator {:.2}x",
+            dog / ours,
+            statsd / ours
+        );
+    }
+    least
+}
+
 /// The CPU time (user and system) of every thread of this process so far, from
 /// `/proc/self/stat` (in clock ticks of 10 ms); zero where it cannot be read.
 fn process_cpu() -> Duration {
@@ -321,15 +376,7 @@ fn main() {
         .map(|(k, s)| k.recorder(s.local_addr().unwrap().port()))
         .collect();
     let variants: Vec<(usize, Path, usize)> = (0..KINDS.len())
-        .flat_map(|k| {
-            [
-                (Path::Macro, 1),
-                (Path::Handle, 1),
-                (Path::Macro, 2),
-                (Path::Handle, 2),
-            ]
-            .map(|(p, t)| (k, p, t))
-        })
+        .flat_map(|k| COLUMNS.map(|(p, t)| (k, p, t)))
         .collect();
     // ns per update, per variant, per round; and the process's CPU ns per update.
     let mut figures: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
@@ -360,94 +407,18 @@ fn main() {
             .unwrap()
     };
 
-    println!("ns per update (best of {ROUNDS} rounds of {RUN:?}; all rounds in brackets):");
-    println!(
-        "{:<18} {:>22} {:>22} {:>22} {:>22}",
-        "recorder", "macro, 1 thread", "handle, 1 thread", "macro, 2 threads", "handle, 2 threads"
+    let fastest_variants = print_table(
+        &format!("ns per update (best of {ROUNDS} rounds of {RUN:?}; all rounds in brackets):"),
+        "ratio",
+        &figures,
+        index,
     );
-    for (k, kind) in KINDS.iter().enumerate() {
-        let cells: Vec<String> = [
-            (Path::Macro, 1),
-            (Path::Handle, 1),
-            (Path::Macro, 2),
-            (Path::Handle, 2),
-        ]
-        .iter()
-        .map(|&(p, t)| {
-            let v = index(k, p, t);
-            let all: Vec<String> = figures[v].iter().map(|f| format!("{f:.0}")).collect();
-            format!("{:.1} [{}]", best(v), all.join(" "))
-        })
-        .collect();
-        println!(
-            "{:<18} {:>22} {:>22} {:>22} {:>22}",
-            kind.name(),
-            cells[0],
-            cells[1],
-            cells[2],
-            cells[3]
-        );
-    }
-    let mut fastest_everywhere = true;
-    let mut fastest_variants = 0;
-    for (p, t) in [
-        (Path::Macro, 1),
-        (Path::Handle, 1),
-        (Path::Macro, 2),
-        (Path::Handle, 2),
-    ] {
-        let ours = best(index(0, p, t));
-        let dog = best(index(1, p, t));
-        let statsd = best(index(2, p, t));
-        fastest_everywhere &= ours <= dog && ours <= statsd;
-        fastest_variants += usize::from(ours <= dog && ours <= statsd);
-        println!(
-            "ratio {p:?}, {t} thread(s): dogstatsd/spectator {:.2}x, statsd/spectator {:.2}x",
-            dog / ours,
-            statsd / ours
-        );
-    }
-    let best_cpu = |v: usize| cpu[v].iter().copied().fold(f64::INFINITY, f64::min);
-    let mut least_cpu_everywhere = true;
-    println!("\nCPU ns per update, every thread of the process, until the recorder's background work for the run is done (best of {ROUNDS} rounds):");
-    for (k, kind) in KINDS.iter().enumerate() {
-        let cells: Vec<String> = [
-            (Path::Macro, 1),
-            (Path::Handle, 1),
-            (Path::Macro, 2),
-            (Path::Handle, 2),
-        ]
-        .iter()
-        .map(|&(p, t)| {
-            let v = index(k, p, t);
-            let all: Vec<String> = cpu[v].iter().map(|f| format!("{f:.0}")).collect();
-            format!("{:.1} [{}]", best_cpu(v), all.join(" "))
-        })
-        .collect();
-        println!(
-            "{:<18} {:>22} {:>22} {:>22} {:>22}",
-            kind.name(),
-            cells[0],
-            cells[1],
-            cells[2],
-            cells[3]
-        );
-    }
-    for (p, t) in [
-        (Path::Macro, 1),
-        (Path::Handle, 1),
-        (Path::Macro, 2),
-        (Path::Handle, 2),
-    ] {
-        let ours = best_cpu(index(0, p, t));
-        least_cpu_everywhere &=
-            ours <= best_cpu(index(1, p, t)) && ours <= best_cpu(index(2, p, t));
-        println!(
-            "cpu ratio {p:?}, {t} thread(s): dogstatsd/spectator {:.2}x, statsd/spectator {:.2}x",
-            best_cpu(index(1, p, t)) / ours,
-            best_cpu(index(2, p, t)) / ours
-        );
-    }
+    let least_cpu_variants = print_table(
+        &format!("\nCPU ns per update, every thread of the process, until the recorder's background work for the run is done (best of {ROUNDS} rounds):"),
+        "cpu ratio",
+        &cpu,
+        index,
+    );
     let macro_cost = best(index(0, Path::Macro, 1)) - best(index(0, Path::Handle, 1));
     println!(
         "spectator-metrics: a macro call costs {macro_cost:.1} ns more than a held handle's update (1 thread)"
@@ -474,8 +445,8 @@ fn main() {
     }
     println!(
         "summary: spectator-metrics fastest per update on the calling thread in every variant: {} ({fastest_variants} of 4); least CPU per update, whole process, in every variant: {}; datagrams per update vs dogstatsd: {:.3}x ({})",
-        if fastest_everywhere { "yes" } else { "MISSED" },
-        if least_cpu_everywhere { "yes" } else { "MISSED" },
+        if fastest_variants == COLUMNS.len() { "yes" } else { "MISSED" },
+        if least_cpu_variants == COLUMNS.len() { "yes" } else { "MISSED" },
         per_update[0] / per_update[1],
         if per_update[0] <= per_update[1] { "target met: never more" } else { "MISSED: more" }
     );
